@@ -1,0 +1,160 @@
+"""Agent state machine: declared presence plus system-driven work, one accounted state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from standardiste.domain.errors import Conflict, IllegalTransition, InvalidRequest
+from standardiste.domain.model import AgentDef, Channel
+
+
+class Presence(StrEnum):
+    """What the agent declared: the state they return to when work ends."""
+
+    LOGGED_OUT = "logged_out"
+    NOT_READY = "not_ready"
+    READY = "ready"
+    ACTIVITY = "activity"
+
+
+class State(StrEnum):
+    """The accounted state: exactly one at any second of the agent's day."""
+
+    LOGGED_OUT = "logged_out"
+    NOT_READY = "not_ready"
+    READY = "ready"
+    ACTIVITY = "activity"
+    ALERTING = "alerting"
+    BUSY_VOICE = "busy_voice"
+    BUSY_EMAIL = "busy_email"
+    BUSY_MAIL = "busy_mail"
+    ACW = "acw"
+
+
+BUSY_BY_CHANNEL = {
+    Channel.VOICE: State.BUSY_VOICE,
+    Channel.EMAIL: State.BUSY_EMAIL,
+    Channel.MAIL: State.BUSY_MAIL,
+}
+# When several channels are in progress, the accounted state names the most demanding one.
+CHANNEL_ORDER = (Channel.VOICE, Channel.EMAIL, Channel.MAIL)
+MISSED_REASON = "missed"
+LOGIN_REASON = "login"
+
+
+@dataclass(slots=True)
+class AgentRuntime:
+    """The live state of one agent, rebuilt from the event log."""
+
+    definition: AgentDef
+    presence: Presence = Presence.LOGGED_OUT
+    reason: str | None = None
+    offers: dict[str, Channel] = field(default_factory=dict)
+    work: dict[str, Channel] = field(default_factory=dict)
+    acw: dict[str, Channel] = field(default_factory=dict)
+    state: State = State.LOGGED_OUT
+    state_reason: str | None = None
+    since_ts: float = 0.0
+    since_mono: float | None = None
+    idle_since: dict[Channel, float] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """Return the agent id."""
+        return self.definition.id
+
+    def load(self, channel: Channel) -> int:
+        """Return how many items of a channel the agent holds (offered or in work)."""
+        return sum(1 for c in self.work.values() if c is channel) + sum(
+            1 for c in self.offers.values() if c is channel
+        )
+
+    def busy_channels(self) -> list[Channel]:
+        """Return the channels with work in progress, most demanding first."""
+        held = set(self.work.values())
+        return [c for c in CHANNEL_ORDER if c in held]
+
+    def can_take(self, channel: Channel) -> bool:
+        """Tell whether routing may offer one more item of `channel` now."""
+        if self.presence is not Presence.READY or self.acw:
+            return False
+        if self.load(channel) >= self.definition.capacity.get(channel, 0):
+            return False
+        for other in set(self.work.values()) | set(self.offers.values()):
+            if other is channel:
+                continue
+            if channel not in self.definition.interruptible_by.get(other, frozenset()):
+                return False
+        return True
+
+    def derive(self) -> tuple[State, str | None]:
+        """Return the accounted state implied by presence, offers, work and after-call work."""
+        if self.presence is Presence.LOGGED_OUT:
+            return State.LOGGED_OUT, None
+        busy = self.busy_channels()
+        if busy:
+            return BUSY_BY_CHANNEL[busy[0]], None
+        if self.offers:
+            return State.ALERTING, None
+        if self.acw:
+            return State.ACW, None
+        if self.presence is Presence.READY:
+            return State.READY, None
+        if self.presence is Presence.ACTIVITY:
+            return State.ACTIVITY, self.reason
+        return State.NOT_READY, self.reason
+
+
+def check_presence_change(
+    agent: AgentRuntime,
+    target: Presence,
+    reason: str | None,
+    pause_reasons: frozenset[str],
+    activities: frozenset[str],
+) -> bool:
+    """Validate a requested presence; return False when it is already in force."""
+    if target is Presence.LOGGED_OUT:
+        raise InvalidRequest("agent.use_logout", "use logout to end the session")
+    if agent.presence is Presence.LOGGED_OUT:
+        raise IllegalTransition(
+            "agent.not_logged_in", "the agent must log in first", agent_id=agent.id
+        )
+    if target is Presence.NOT_READY:
+        if reason not in pause_reasons and reason != MISSED_REASON:
+            raise InvalidRequest(
+                "agent.unknown_pause_reason",
+                f"unknown pause reason {reason!r}",
+                allowed=sorted(pause_reasons),
+            )
+    elif target is Presence.ACTIVITY:
+        if reason not in activities:
+            raise InvalidRequest(
+                "agent.unknown_activity", f"unknown activity {reason!r}", allowed=sorted(activities)
+            )
+    else:
+        reason = None
+    return not (agent.presence is target and agent.reason == reason)
+
+
+def check_login(agent: AgentRuntime) -> None:
+    """Refuse a second login of an agent already logged in."""
+    if agent.presence is not Presence.LOGGED_OUT:
+        raise Conflict(
+            "agent.already_logged_in", "the agent is already logged in", agent_id=agent.id
+        )
+
+
+def check_logout(agent: AgentRuntime) -> None:
+    """Refuse logging out while work, offers or after-call work are open."""
+    if agent.presence is Presence.LOGGED_OUT:
+        raise IllegalTransition(
+            "agent.not_logged_in", "the agent is not logged in", agent_id=agent.id
+        )
+    if agent.work or agent.offers or agent.acw:
+        raise IllegalTransition(
+            "agent.has_work",
+            "finish or hand over open interactions before logging out",
+            agent_id=agent.id,
+            interactions=sorted({*agent.work, *agent.offers, *agent.acw}),
+        )

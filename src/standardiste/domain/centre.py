@@ -1,0 +1,836 @@
+"""The contact-centre aggregate: commands decide, events record, `apply` is the only mutation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from standardiste.domain import events as ev
+from standardiste.domain.agents import (
+    MISSED_REASON,
+    AgentRuntime,
+    Presence,
+    State,
+    check_login,
+    check_logout,
+    check_presence_change,
+)
+from standardiste.domain.clock import Clock
+from standardiste.domain.errors import Conflict, IllegalTransition, InvalidRequest, NotFound
+from standardiste.domain.events import Event
+from standardiste.domain.interactions import Interaction, SegmentKind, Status
+from standardiste.domain.model import AcwMode, CentreDef, Channel, QueueDef
+from standardiste.domain.routing import Router, TaskRef
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """A deadline the runtime must call back: `Centre.fire(timer)` at monotonic `due`."""
+
+    due: float
+    action: str  # "offer_timeout" | "acw_timeout" | "overflow"
+    interaction_id: str
+    token: int
+
+
+@dataclass(slots=True)
+class Result:
+    """What a command produced: events to append and timers to arm."""
+
+    events: list[Event] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
+
+
+class Centre:
+    """Hold agents, interactions and queues; decide commands into events."""
+
+    def __init__(self, definition: CentreDef, clock: Clock) -> None:
+        self.definition = definition
+        self.clock = clock
+        self.agents = {a.id: AgentRuntime(a) for a in definition.agents.values()}
+        self.interactions: dict[str, Interaction] = {}
+        self.router = Router(definition.queues, definition.agents)
+        self.last_seq = 0
+        self._result: Result | None = None
+        self._ts = 0.0
+        self._mono = 0.0
+        self._order = 0
+        self._head_order = 0
+        self._attempts: dict[str, int] = {}
+        self._queued_mono: dict[str, float] = {}
+
+    # -- lookups --------------------------------------------------------------------------
+
+    def agent(self, agent_id: str) -> AgentRuntime:
+        """Return an agent or raise NotFound."""
+        try:
+            return self.agents[agent_id]
+        except KeyError:
+            raise NotFound("agent.not_found", f"unknown agent {agent_id!r}") from None
+
+    def interaction(self, interaction_id: str) -> Interaction:
+        """Return an interaction or raise NotFound."""
+        try:
+            return self.interactions[interaction_id]
+        except KeyError:
+            raise NotFound(
+                "interaction.not_found", f"unknown interaction {interaction_id!r}"
+            ) from None
+
+    def queue(self, queue_id: str) -> QueueDef:
+        """Return a queue definition or raise NotFound."""
+        try:
+            return self.definition.queues[queue_id]
+        except KeyError:
+            raise NotFound("queue.not_found", f"unknown queue {queue_id!r}") from None
+
+    def waiting(self, queue_id: str) -> list[Interaction]:
+        """Return the interactions waiting in a queue, oldest first."""
+        items = [i for i in self.interactions.values() if i.status is Status.QUEUED]
+        return sorted((i for i in items if i.queue_id == queue_id), key=lambda i: i.order)
+
+    # -- agent commands -------------------------------------------------------------------
+
+    def login(self, agent_id: str, *, ts: float | None = None, mono: float | None = None) -> Result:
+        """Log an agent in: they start in not ready ("login")."""
+        with self._command(ts, mono) as result:
+            agent = self.agent(agent_id)
+            check_login(agent)
+            self._emit(ev.AGENT_PRESENCE, agent_id=agent_id, presence="not_ready", reason="login")
+            self._settle_agent(agent_id)
+        return result
+
+    def logout(
+        self, agent_id: str, *, ts: float | None = None, mono: float | None = None
+    ) -> Result:
+        """Log an agent out, unless work is open."""
+        with self._command(ts, mono) as result:
+            agent = self.agent(agent_id)
+            check_logout(agent)
+            self._close_acw(agent)
+            self._emit(ev.AGENT_PRESENCE, agent_id=agent_id, presence="logged_out", reason=None)
+            self._settle_agent(agent_id)
+        return result
+
+    def set_presence(
+        self,
+        agent_id: str,
+        presence: str,
+        reason: str | None = None,
+        *,
+        ts: float | None = None,
+        mono: float | None = None,
+    ) -> Result:
+        """Declare ready, not ready (reason) or an activity tab."""
+        try:
+            target = Presence(presence)
+        except ValueError:
+            raise InvalidRequest("agent.unknown_state", f"unknown state {presence!r}") from None
+        with self._command(ts, mono) as result:
+            agent = self.agent(agent_id)
+            d = self.definition
+            if check_presence_change(agent, target, reason, d.pause_reasons, d.activities):
+                self._close_acw(agent)
+                keep = reason if target in (Presence.NOT_READY, Presence.ACTIVITY) else None
+                self._emit(ev.AGENT_PRESENCE, agent_id=agent_id, presence=target.value, reason=keep)
+            elif agent.acw:
+                self._close_acw(agent)
+            self._settle_agent(agent_id)
+        return result
+
+    # -- interaction commands -------------------------------------------------------------
+
+    def create_interaction(
+        self,
+        interaction_id: str,
+        channel: str,
+        queue_id: str,
+        attributes: Mapping[str, Any] | None = None,
+        *,
+        priority: int | None = None,
+        ts: float | None = None,
+        mono: float | None = None,
+    ) -> Result:
+        """Create an interaction and queue it."""
+        with self._command(ts, mono) as result:
+            queue = self.queue(queue_id)
+            try:
+                chan = Channel(channel)
+            except ValueError:
+                raise InvalidRequest(
+                    "interaction.unknown_channel", f"unknown {channel!r}"
+                ) from None
+            if chan is not queue.channel:
+                raise InvalidRequest(
+                    "interaction.channel_mismatch",
+                    f"queue {queue_id} takes {queue.channel.value}, not {chan.value}",
+                )
+            if interaction_id in self.interactions:
+                raise Conflict("interaction.exists", f"interaction {interaction_id} exists")
+            self._emit(
+                ev.INTERACTION_CREATED,
+                interaction_id=interaction_id,
+                channel=chan.value,
+                queue_id=queue_id,
+                priority=queue.priority if priority is None else priority,
+                attributes=dict(attributes or {}),
+            )
+            self._queue(interaction_id, queue_id, at_head=False, cause="new")
+        return result
+
+    def accept(
+        self,
+        interaction_id: str,
+        agent_id: str,
+        *,
+        ts: float | None = None,
+        mono: float | None = None,
+    ) -> Result:
+        """Connect an offered interaction to the agent it was offered to."""
+        with self._command(ts, mono) as result:
+            item = self.interaction(interaction_id)
+            self.agent(agent_id)
+            if item.status is Status.OFFERED and item.agent_id != agent_id:
+                raise Conflict(
+                    "interaction.offered_to_other", "this interaction is offered to someone else"
+                )
+            if item.status in (Status.CONNECTED, Status.HELD) and item.agent_id == agent_id:
+                return (
+                    result  # a repeated accept (double click, SIP retransmission) changes nothing
+                )
+            if item.status in (Status.CONNECTED, Status.HELD, Status.ACW, Status.COMPLETED):
+                raise Conflict("interaction.taken", "another agent already took this interaction")
+            item.check("accept")
+            wait = self._ts - item.enqueued_ts
+            self._emit(
+                ev.INTERACTION_CONNECTED,
+                interaction_id=interaction_id,
+                agent_id=agent_id,
+                queue_id=item.queue_id,
+                wait_s=round(wait, 3),
+            )
+            self._settle_agent(agent_id)
+        return result
+
+    def decline(
+        self,
+        interaction_id: str,
+        agent_id: str,
+        cause: str = "declined",
+        *,
+        ts: float | None = None,
+        mono: float | None = None,
+    ) -> Result:
+        """End an offer (declined, timed out or refused): re-queue at the head, agent missed."""
+        with self._command(ts, mono) as result:
+            item = self.interaction(interaction_id)
+            item.check("decline")
+            if item.agent_id != agent_id:
+                raise Conflict("interaction.offered_to_other", "not offered to this agent")
+            self._end_offer(item, agent_id, cause)
+            self._settle_agent(agent_id)
+            self._route_task(interaction_id)
+        return result
+
+    def hold(
+        self, interaction_id: str, *, ts: float | None = None, mono: float | None = None
+    ) -> Result:
+        """Put a connected interaction on hold."""
+        with self._command(ts, mono) as result:
+            item = self.interaction(interaction_id)
+            item.check("hold")
+            self._emit(ev.INTERACTION_HELD, interaction_id=interaction_id, agent_id=item.agent_id)
+        return result
+
+    def resume(
+        self, interaction_id: str, *, ts: float | None = None, mono: float | None = None
+    ) -> Result:
+        """Take an interaction off hold."""
+        with self._command(ts, mono) as result:
+            item = self.interaction(interaction_id)
+            item.check("resume")
+            self._emit(
+                ev.INTERACTION_RESUMED, interaction_id=interaction_id, agent_id=item.agent_id
+            )
+        return result
+
+    def end(
+        self,
+        interaction_id: str,
+        by: str = "agent",
+        *,
+        ts: float | None = None,
+        mono: float | None = None,
+    ) -> Result:
+        """End the conversation (hang-up, reply sent): after-call work or completion follows."""
+        with self._command(ts, mono) as result:
+            item = self.interaction(interaction_id)
+            if item.status in (Status.ACW, Status.COMPLETED):
+                return result  # BYE retransmitted or both sides hung up: already ended
+            if item.status in (Status.QUEUED, Status.OFFERED, Status.CREATED):
+                self._abandon(item)
+                return result
+            item.check("end")
+            agent_id = item.agent_id
+            assert agent_id is not None
+            queue = self.queue(item.queue_id)
+            acw = queue.acw
+            self._emit(
+                ev.INTERACTION_ENDED,
+                interaction_id=interaction_id,
+                agent_id=agent_id,
+                by=by,
+                acw=acw.mode.value,
+            )
+            if acw.mode is AcwMode.NONE:
+                self._emit(
+                    ev.INTERACTION_COMPLETED,
+                    interaction_id=interaction_id,
+                    agent_id=agent_id,
+                    disposition=None,
+                    notes=None,
+                )
+            elif acw.mode is AcwMode.TIMEBOXED:
+                self._timer(self._mono + acw.seconds, "acw_timeout", interaction_id, 0)
+            self._settle_agent(agent_id)
+        return result
+
+    def complete(
+        self,
+        interaction_id: str,
+        disposition: str | None = None,
+        notes: str | None = None,
+        *,
+        ts: float | None = None,
+        mono: float | None = None,
+    ) -> Result:
+        """Finish an interaction with its wrap-up code; ends it first if still connected."""
+        with self._command(ts, mono) as result:
+            item = self.interaction(interaction_id)
+            if item.status is Status.COMPLETED:
+                raise IllegalTransition("interaction.cannot_complete", "already completed")
+            item.check("complete")
+            queue = self.queue(item.queue_id)
+            if queue.acw.disposition_required and not disposition:
+                raise InvalidRequest(
+                    "interaction.disposition_required", "this queue requires a wrap-up code"
+                )
+            agent_id = item.agent_id
+            assert agent_id is not None
+            if item.status in (Status.CONNECTED, Status.HELD):
+                self._emit(
+                    ev.INTERACTION_ENDED,
+                    interaction_id=interaction_id,
+                    agent_id=agent_id,
+                    by="agent",
+                    acw=AcwMode.NONE.value,
+                )
+            self._emit(
+                ev.INTERACTION_COMPLETED,
+                interaction_id=interaction_id,
+                agent_id=agent_id,
+                disposition=disposition,
+                notes=notes,
+            )
+            self._settle_agent(agent_id)
+        return result
+
+    def abandon(
+        self, interaction_id: str, *, ts: float | None = None, mono: float | None = None
+    ) -> Result:
+        """Record that the customer left before being connected."""
+        with self._command(ts, mono) as result:
+            item = self.interaction(interaction_id)
+            if item.status is Status.ABANDONED:
+                return result
+            item.check("abandon")
+            self._abandon(item)
+        return result
+
+    def transfer(
+        self,
+        interaction_id: str,
+        *,
+        to_queue: str | None = None,
+        to_agent: str | None = None,
+        ts: float | None = None,
+        mono: float | None = None,
+    ) -> Result:
+        """Hand an interaction to another queue or a named agent (blind transfer)."""
+        with self._command(ts, mono) as result:
+            item = self.interaction(interaction_id)
+            item.check("transfer")
+            if (to_queue is None) == (to_agent is None):
+                raise InvalidRequest("transfer.target", "give exactly one of to_queue, to_agent")
+            target_queue = item.queue_id
+            if to_queue is not None:
+                target_queue = to_queue
+                if self.queue(to_queue).channel is not item.channel:
+                    raise InvalidRequest("transfer.channel_mismatch", "queue of another channel")
+            if to_agent is not None:
+                target = self.agent(to_agent)
+                if to_agent == item.agent_id or not target.can_take(item.channel):
+                    raise Conflict("agent.unavailable", f"agent {to_agent} cannot take it now")
+            from_agent = item.agent_id
+            self._emit(
+                ev.INTERACTION_TRANSFERRED,
+                interaction_id=interaction_id,
+                agent_id=from_agent,
+                from_queue=item.queue_id,
+                to_queue=to_queue,
+                to_agent=to_agent,
+            )
+            if to_agent is not None:
+                self._emit(
+                    ev.INTERACTION_QUEUED,
+                    interaction_id=interaction_id,
+                    queue_id=target_queue,
+                    at_head=True,
+                    cause="transfer",
+                )
+                self._offer(item, to_agent)
+            else:
+                self._queue(interaction_id, target_queue, at_head=False, cause="transfer")
+            if from_agent is not None:
+                self._settle_agent(from_agent)
+        return result
+
+    # -- timers ---------------------------------------------------------------------------
+
+    def fire(self, timer: Timer, *, ts: float | None = None, mono: float | None = None) -> Result:
+        """Act on a deadline; a stale timer (the situation moved on) does nothing."""
+        with self._command(ts, mono) as result:
+            item = self.interactions.get(timer.interaction_id)
+            if item is None:
+                return result
+            if timer.action == "offer_timeout":
+                if item.status is Status.OFFERED and self._attempts.get(item.id) == timer.token:
+                    agent_id = item.agent_id
+                    assert agent_id is not None
+                    self._end_offer(item, agent_id, "timeout")
+                    self._settle_agent(agent_id)
+                    self._route_task(item.id)
+            elif timer.action == "acw_timeout":
+                if item.status is Status.ACW and item.agent_id is not None:
+                    self._emit(
+                        ev.INTERACTION_COMPLETED,
+                        interaction_id=item.id,
+                        agent_id=item.agent_id,
+                        disposition=None,
+                        notes="acw timeout",
+                    )
+                    self._settle_agent(item.agent_id)
+            elif (
+                timer.action == "overflow"
+                and item.status is Status.QUEUED
+                and item.overflow_step == timer.token
+            ):
+                self._overflow(item)
+        return result
+
+    def pending_timers(self) -> list[Timer]:
+        """Return the deadlines implied by the current state (after a rebuild from the log)."""
+        now = self.clock.mono()
+        timers: list[Timer] = []
+        for item in self.interactions.values():
+            if item.status is Status.OFFERED:
+                timers.append(Timer(now, "offer_timeout", item.id, self._attempts.get(item.id, 0)))
+            elif item.status is Status.ACW:
+                if self.queue(item.queue_id).acw.mode is AcwMode.TIMEBOXED:
+                    timers.append(Timer(now, "acw_timeout", item.id, 0))
+            elif item.status is Status.QUEUED:
+                rules = self.queue(item.queue_id).overflow
+                if item.overflow_step < len(rules):
+                    waited = self.clock.wall() - item.enqueued_ts
+                    due = now + max(0.0, rules[item.overflow_step].after_s - waited)
+                    timers.append(Timer(due, "overflow", item.id, item.overflow_step))
+        return timers
+
+    def route_all(self, *, ts: float | None = None, mono: float | None = None) -> Result:
+        """Match every waiting task (after a rebuild, or when opening hours begin)."""
+        with self._command(ts, mono) as result:
+            for item in sorted(self.interactions.values(), key=lambda i: i.order):
+                if item.status is Status.QUEUED:
+                    self._route_task(item.id)
+        return result
+
+    # -- replay ---------------------------------------------------------------------------
+
+    def replay(self, events: Iterable[Event]) -> None:
+        """Apply committed events (rebuild of the projection)."""
+        for event in events:
+            self.apply(event)
+
+    def apply(self, event: Event) -> None:
+        """Apply one event to the state; the only place state changes."""
+        handler = _APPLY.get(event.kind)
+        if handler is not None:
+            handler(self, event)
+        if event.seq is not None:
+            self.last_seq = event.seq
+
+    def _apply_presence(self, e: Event) -> None:
+        agent = self.agents.get(e.data["agent_id"])
+        if agent is None:
+            return
+        agent.presence = Presence(e.data["presence"])
+        agent.reason = e.data.get("reason")
+        if agent.presence is Presence.READY:
+            for channel in agent.definition.capacity:
+                agent.idle_since[channel] = e.ts
+        self._sync_router(agent)
+
+    def _apply_state(self, e: Event) -> None:
+        agent = self.agents.get(e.data["agent_id"])
+        if agent is None:
+            return
+        agent.state = State(e.data["state"])
+        agent.state_reason = e.data.get("reason")
+        agent.since_ts = e.ts
+        agent.since_mono = self._mono if self._result is not None else None
+
+    def _apply_created(self, e: Event) -> None:
+        d = e.data
+        self.interactions[d["interaction_id"]] = Interaction(
+            id=d["interaction_id"],
+            channel=Channel(d["channel"]),
+            queue_id=d["queue_id"],
+            priority=int(d.get("priority", 0)),
+            created_ts=e.ts,
+            attributes=dict(d.get("attributes") or {}),
+        )
+
+    def _apply_queued(self, e: Event) -> None:
+        item = self.interactions[e.data["interaction_id"]]
+        cause = e.data.get("cause", "new")
+        item.queue_id = e.data["queue_id"]
+        item.status = Status.QUEUED
+        item.agent_id = None
+        if cause in ("new", "transfer"):
+            # A new queue visit: the wait and the overflow schedule start again.
+            item.enqueued_ts = e.ts
+            item.tier = 0
+            item.overflow_step = 0
+        if e.data.get("at_head"):
+            self._head_order -= 1
+            item.order = self._head_order
+        else:
+            self._order += 1
+            item.order = self._order
+        if "tier" in e.data:
+            item.tier = int(e.data["tier"])
+        last = item.segments[-1] if item.segments else None
+        if not (
+            last
+            and last.end is None
+            and last.kind is SegmentKind.QUEUE
+            and last.queue_id == item.queue_id
+        ):
+            item.open_segment(SegmentKind.QUEUE, e.ts)
+        self.router.enqueue(
+            item.id, TaskRef(item.queue_id, item.tier, item.priority, item.order, item.enqueued_ts)
+        )
+
+    def _apply_offered(self, e: Event) -> None:
+        item = self.interactions[e.data["interaction_id"]]
+        agent = self.agents[e.data["agent_id"]]
+        self.router.dequeue(item.id)
+        item.status = Status.OFFERED
+        item.agent_id = agent.id
+        self._attempts[item.id] = self._attempts.get(item.id, 0) + 1
+        item.open_segment(SegmentKind.ALERT, e.ts, agent.id)
+        agent.offers[item.id] = item.channel
+        agent.idle_since[item.channel] = e.ts
+        self._sync_router(agent)
+
+    def _apply_offer_ended(self, e: Event) -> None:
+        item = self.interactions[e.data["interaction_id"]]
+        agent = self.agents[e.data["agent_id"]]
+        agent.offers.pop(item.id, None)
+        item.agent_id = None
+        item.close_segment(e.ts)
+        self._sync_router(agent)
+
+    def _apply_connected(self, e: Event) -> None:
+        item = self.interactions[e.data["interaction_id"]]
+        agent = self.agents[e.data["agent_id"]]
+        item.status = Status.CONNECTED
+        item.agent_id = agent.id
+        item.open_segment(SegmentKind.HANDLE, e.ts, agent.id)
+        agent.offers.pop(item.id, None)
+        agent.work[item.id] = item.channel
+        self._sync_router(agent)
+
+    def _apply_held(self, e: Event) -> None:
+        item = self.interactions[e.data["interaction_id"]]
+        item.status = Status.HELD
+        item.open_segment(SegmentKind.HOLD, e.ts, item.agent_id)
+
+    def _apply_resumed(self, e: Event) -> None:
+        item = self.interactions[e.data["interaction_id"]]
+        item.status = Status.CONNECTED
+        item.open_segment(SegmentKind.HANDLE, e.ts, item.agent_id)
+
+    def _apply_ended(self, e: Event) -> None:
+        item = self.interactions[e.data["interaction_id"]]
+        agent = self.agents[e.data["agent_id"]]
+        agent.work.pop(item.id, None)
+        if e.data.get("acw", "none") != AcwMode.NONE.value:
+            item.status = Status.ACW
+            item.open_segment(SegmentKind.ACW, e.ts, agent.id)
+            agent.acw[item.id] = item.channel
+        else:
+            item.close_segment(e.ts)
+        self._sync_router(agent)
+
+    def _apply_completed(self, e: Event) -> None:
+        item = self.interactions[e.data["interaction_id"]]
+        item.status = Status.COMPLETED
+        item.disposition = e.data.get("disposition")
+        item.notes = e.data.get("notes")
+        item.close_segment(e.ts)
+        agent = self.agents.get(e.data.get("agent_id") or "")
+        if agent is not None:
+            agent.work.pop(item.id, None)
+            agent.acw.pop(item.id, None)
+            agent.idle_since[item.channel] = e.ts
+            self._sync_router(agent)
+
+    def _apply_abandoned(self, e: Event) -> None:
+        item = self.interactions[e.data["interaction_id"]]
+        self.router.dequeue(item.id)
+        item.status = Status.ABANDONED
+        item.close_segment(e.ts)
+        if item.agent_id is not None:
+            agent = self.agents[item.agent_id]
+            agent.offers.pop(item.id, None)
+            self._sync_router(agent)
+            item.agent_id = None
+
+    def _apply_overflowed(self, e: Event) -> None:
+        item = self.interactions[e.data["interaction_id"]]
+        item.overflow_step += 1
+
+    def _apply_transferred(self, e: Event) -> None:
+        item = self.interactions[e.data["interaction_id"]]
+        self.router.dequeue(item.id)
+        item.status = Status.TRANSFERRED
+        item.close_segment(e.ts)
+        if item.agent_id is not None:
+            agent = self.agents[item.agent_id]
+            agent.work.pop(item.id, None)
+            agent.idle_since[item.channel] = e.ts
+            self._sync_router(agent)
+        item.agent_id = None
+
+    # -- internals ------------------------------------------------------------------------
+
+    @contextmanager
+    def _command(self, ts: float | None, mono: float | None) -> Iterator[Result]:
+        """Collect the events of one command; nested calls share the outer command."""
+        if self._result is not None:
+            yield self._result
+            return
+        self._ts = self.clock.wall() if ts is None else ts
+        self._mono = self.clock.mono() if mono is None else mono
+        self._result = Result()
+        try:
+            yield self._result
+        finally:
+            self._result = None
+
+    def _emit(self, kind: str, **data: Any) -> Event:
+        assert self._result is not None, "events are emitted inside a command"
+        event = Event(kind, self._ts, data)
+        self.apply(event)
+        self._result.events.append(event)
+        return event
+
+    def _timer(self, due: float, action: str, interaction_id: str, token: int) -> None:
+        assert self._result is not None
+        self._result.timers.append(Timer(due, action, interaction_id, token))
+
+    def _sync_router(self, agent: AgentRuntime) -> None:
+        for channel in agent.definition.capacity:
+            idle = agent.idle_since.get(channel, 0.0) if agent.can_take(channel) else None
+            self.router.set_available(agent.id, channel, idle)
+
+    def _settle_agent(self, agent_id: str) -> None:
+        """Route work to an agent who can take some, then record any change of state."""
+        agent = self.agents[agent_id]
+        self._record_state(agent)
+        for channel in agent.definition.capacity:
+            while agent.can_take(channel):
+                task = self.router.best_task(agent_id, channel, self._ts)
+                if task is None:
+                    break
+                self._offer(self.interactions[task], agent_id)
+        self._record_state(agent)
+
+    def _record_state(self, agent: AgentRuntime) -> None:
+        state, reason = agent.derive()
+        if state is agent.state and reason == agent.state_reason:
+            return
+        if agent.since_mono is not None:
+            duration = self._mono - agent.since_mono
+        else:
+            duration = self._ts - agent.since_ts if agent.since_ts else 0.0
+        self._emit(
+            ev.AGENT_STATE,
+            agent_id=agent.id,
+            state=state.value,
+            reason=reason,
+            prev_state=agent.state.value,
+            prev_reason=agent.state_reason,
+            prev_duration_s=round(max(duration, 0.0), 3),
+            channels=[c.value for c in agent.busy_channels()],
+            team_id=agent.definition.team_id,
+        )
+
+    def _queue(self, interaction_id: str, queue_id: str, *, at_head: bool, cause: str) -> None:
+        self._emit(
+            ev.INTERACTION_QUEUED,
+            interaction_id=interaction_id,
+            queue_id=queue_id,
+            at_head=at_head,
+            cause=cause,
+        )
+        self._queued_mono[interaction_id] = self._mono
+        rules = self.queue(queue_id).overflow
+        if rules:
+            self._timer(self._mono + rules[0].after_s, "overflow", interaction_id, 0)
+        self._route_task(interaction_id)
+
+    def _route_task(self, interaction_id: str) -> None:
+        agent_id = self.router.best_agent(interaction_id)
+        if agent_id is not None:
+            self._offer(self.interactions[interaction_id], agent_id)
+
+    def _offer(self, item: Interaction, agent_id: str) -> None:
+        timeout = self.queue(item.queue_id).offer_timeout_s
+        self._emit(
+            ev.INTERACTION_OFFERED,
+            interaction_id=item.id,
+            agent_id=agent_id,
+            queue_id=item.queue_id,
+            timeout_s=timeout,
+            channel=item.channel.value,
+            attributes=item.attributes,
+        )
+        self._timer(self._mono + timeout, "offer_timeout", item.id, self._attempts[item.id])
+        self._record_state(self.agents[agent_id])
+
+    def _end_offer(self, item: Interaction, agent_id: str, cause: str) -> None:
+        self._emit(
+            ev.INTERACTION_OFFER_ENDED, interaction_id=item.id, agent_id=agent_id, cause=cause
+        )
+        self._emit(
+            ev.INTERACTION_QUEUED,
+            interaction_id=item.id,
+            queue_id=item.queue_id,
+            at_head=True,
+            cause="requeued",
+            tier=item.tier,
+        )
+        agent = self.agents[agent_id]
+        if agent.presence is not Presence.LOGGED_OUT:
+            self._emit(
+                ev.AGENT_PRESENCE, agent_id=agent_id, presence="not_ready", reason=MISSED_REASON
+            )
+
+    def _abandon(self, item: Interaction) -> None:
+        agent_id = item.agent_id
+        self._emit(
+            ev.INTERACTION_ABANDONED,
+            interaction_id=item.id,
+            queue_id=item.queue_id,
+            agent_id=agent_id,
+            wait_s=round(self._ts - item.enqueued_ts, 3),
+        )
+        if agent_id is not None:
+            self._settle_agent(agent_id)
+
+    def _close_acw(self, agent: AgentRuntime) -> None:
+        """Leave after-call work by completing what it holds, if the queue allows."""
+        for interaction_id in agent.acw:
+            acw = self.queue(self.interactions[interaction_id].queue_id).acw
+            if acw.mode is AcwMode.MANDATORY or acw.disposition_required:
+                raise IllegalTransition(
+                    "agent.acw_wrap_up_required",
+                    "complete the after-call work with a wrap-up code first",
+                    interaction_id=interaction_id,
+                )
+        for interaction_id in list(agent.acw):
+            self._emit(
+                ev.INTERACTION_COMPLETED,
+                interaction_id=interaction_id,
+                agent_id=agent.id,
+                disposition=None,
+                notes=None,
+            )
+
+    def _overflow(self, item: Interaction) -> None:
+        queue = self.queue(item.queue_id)
+        rule = queue.overflow[item.overflow_step]
+        if rule.to_queue is not None:
+            self._emit(
+                ev.INTERACTION_OVERFLOWED,
+                interaction_id=item.id,
+                from_queue=queue.id,
+                to_queue=rule.to_queue,
+                step=item.overflow_step,
+            )
+            self.router.dequeue(item.id)
+            self._emit(
+                ev.INTERACTION_QUEUED,
+                interaction_id=item.id,
+                queue_id=rule.to_queue,
+                at_head=False,
+                cause="overflow",
+                tier=0,
+            )
+        else:
+            tier = min(item.tier + 1, self.router.tier_count(queue.id) - 1)
+            self._emit(
+                ev.INTERACTION_OVERFLOWED,
+                interaction_id=item.id,
+                from_queue=queue.id,
+                to_queue=queue.id,
+                step=item.overflow_step,
+                tier=tier,
+            )
+            self.router.dequeue(item.id)
+            self._emit(
+                ev.INTERACTION_QUEUED,
+                interaction_id=item.id,
+                queue_id=queue.id,
+                at_head=False,
+                cause="overflow",
+                tier=tier,
+            )
+        rules = self.queue(item.queue_id).overflow
+        if item.queue_id == queue.id and item.overflow_step < len(rules):
+            started = self._queued_mono.get(item.id, self._mono)
+            due = started + rules[item.overflow_step].after_s
+            self._timer(max(due, self._mono), "overflow", item.id, item.overflow_step)
+        self._route_task(item.id)
+
+
+_APPLY = {
+    ev.AGENT_PRESENCE: Centre._apply_presence,
+    ev.AGENT_STATE: Centre._apply_state,
+    ev.INTERACTION_CREATED: Centre._apply_created,
+    ev.INTERACTION_QUEUED: Centre._apply_queued,
+    ev.INTERACTION_OFFERED: Centre._apply_offered,
+    ev.INTERACTION_OFFER_ENDED: Centre._apply_offer_ended,
+    ev.INTERACTION_CONNECTED: Centre._apply_connected,
+    ev.INTERACTION_HELD: Centre._apply_held,
+    ev.INTERACTION_RESUMED: Centre._apply_resumed,
+    ev.INTERACTION_ENDED: Centre._apply_ended,
+    ev.INTERACTION_COMPLETED: Centre._apply_completed,
+    ev.INTERACTION_ABANDONED: Centre._apply_abandoned,
+    ev.INTERACTION_OVERFLOWED: Centre._apply_overflowed,
+    ev.INTERACTION_TRANSFERRED: Centre._apply_transferred,
+}
