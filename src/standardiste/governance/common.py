@@ -1,0 +1,23 @@
+"""Small shared helpers of the governance package: clock protocol, canonical JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+DAY_S = 86_400.0
+
+
+class WallClock(Protocol):
+    """Anything with `wall()` returning epoch seconds (the domain Clock satisfies it)."""
+
+    def wall(self) -> float:
+        """Return the current wall-clock time in epoch seconds."""
+        ...
+
+
+def canonical_json(value: Any) -> str:
+    """Serialise deterministically: sorted keys, no spaces, UTF-8 kept, NaN refused."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
