@@ -1,1 +1,1 @@
-"""Standardiste package."""
+"""E-mail channel: inbound SMTP, IMAP import, parsing, threading, replies."""

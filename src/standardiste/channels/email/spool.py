@@ -1,0 +1,96 @@
+"""Durable files: write to tmp, fsync, rename, fsync the directory (crash-safe)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from .errors import SpoolError
+
+
+def fsync_dir(directory: Path) -> None:
+    """Flush a directory entry so a rename survives a power loss."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_durably(directory: Path, name: str, chunks: list[bytes]) -> Path:
+    """Write `chunks` to `directory/name` atomically and durably; return the final path."""
+    # The file is invisible under its final name until it is complete and on disk, so a crash
+    # leaves either nothing or a whole file (plus a stray tmp file swept at start-up).
+    tmp_dir = directory / "tmp"
+    tmp = tmp_dir / name
+    final = directory / name
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, final)
+        fsync_dir(directory)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise SpoolError(f"cannot store {name}: {err.strerror}") from err
+    return final
+
+
+def new_spool_id() -> str:
+    """Return a sortable unique id: nanosecond time plus 48 random bits."""
+    return f"{time.time_ns():020d}-{secrets.token_hex(6)}"
+
+
+class Spool:
+    """A directory of durable message files (`<id>.eml`) with a tmp area and an orphan area."""
+
+    def __init__(self, directory: Path, suffix: str = ".eml") -> None:
+        self.directory = directory
+        self.suffix = suffix
+
+    def prepare(self) -> None:
+        """Create the directories (blocking: call from an executor or at start-up)."""
+        for sub in (self.directory, self.directory / "tmp", self.directory / "orphans"):
+            sub.mkdir(parents=True, exist_ok=True)
+
+    def path(self, spool_id: str) -> Path:
+        """Return the path of a stored message."""
+        return self.directory / f"{spool_id}{self.suffix}"
+
+    def store(self, spool_id: str, chunks: list[bytes]) -> Path:
+        """Store a message durably (blocking)."""
+        return write_durably(self.directory, f"{spool_id}{self.suffix}", chunks)
+
+    def discard(self, spool_id: str) -> None:
+        """Remove a message that was never acknowledged (blocking)."""
+        self.path(spool_id).unlink(missing_ok=True)
+
+    def ids(self) -> list[str]:
+        """List stored ids in arrival order (blocking)."""
+        return sorted(p.stem for p in self.directory.glob(f"*{self.suffix}"))
+
+    async def sweep(self, is_committed: Callable[[str], Awaitable[bool]]) -> list[str]:
+        """Drop tmp leftovers and move files never committed to `orphans/`; return their ids."""
+        # A file can be on disk without a committed event when the process died between the
+        # fsync and the commit: the client got no 250 and will retry (RFC 5321 §4.5.4.1), so
+        # importing it would create a duplicate. It is kept aside, never deleted.
+        for leftover in (self.directory / "tmp").iterdir():
+            leftover.unlink(missing_ok=True)
+        orphans = []
+        for spool_id in self.ids():
+            if not await is_committed(spool_id):
+                self.path(spool_id).rename(self.directory / "orphans" / f"{spool_id}{self.suffix}")
+                orphans.append(spool_id)
+        if orphans:
+            fsync_dir(self.directory)
+        return orphans
