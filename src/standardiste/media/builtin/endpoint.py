@@ -1,0 +1,138 @@
+"""One RTP endpoint (a UDP socket facing one phone) and the relay hot path."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import time
+from collections.abc import Callable
+from enum import Enum
+from typing import cast
+
+from . import g711
+from .dtmf import DtmfDetector, DtmfDigit
+from .player import Player
+from .rtp import payload_end, payload_offset
+from .stream import OutStream
+
+_TS_SSRC = struct.Struct("!II")
+
+
+class Source(Enum):
+    """What the endpoint sends to its phone."""
+
+    NONE = 0
+    BRIDGE = 1  # the peer endpoint's incoming packets
+    PLAYER = 2  # a prompt or music on hold
+
+
+Tap = Callable[[int, int, bytes, float], None]  # (ssrc, timestamp, linear PCM bytes, now)
+DigitSink = Callable[["RtpEndpoint", DtmfDigit], None]
+
+
+class RtpEndpoint(asyncio.DatagramProtocol):
+    """A leg's socket: receives from its phone, relays to the peer, sends prompts."""
+
+    def __init__(self, ep_id: int, call_id: str, leg: str, on_digit: DigitSink) -> None:
+        self.id = ep_id
+        self.call_id = call_id
+        self.leg = leg
+        self.transport: asyncio.DatagramTransport | None = None
+        self.local_port = 0
+        self.remote: tuple[str, int] | None = None
+        self.pt = g711.PCMU
+        self.dtmf_pt: int | None = None
+        self.peer: RtpEndpoint | None = None
+        self.source = Source.NONE
+        self.player: Player | None = None
+        self.held = False
+        self.out = OutStream()
+        self.table: bytes | None = None  # transcoding table for packets coming from the peer
+        self.tap: Tap | None = None
+        self.dtmf = DtmfDetector()
+        self._on_digit = on_digit
+        self.rx = 0
+        self.tx = 0
+        self.dropped = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keep the socket transport."""
+        # uvloop's UDPTransport does not subclass asyncio.DatagramTransport: no isinstance.
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def error_received(self, exc: Exception) -> None:
+        """Ignore ICMP errors: the phone may not listen yet (or has gone)."""
+        self.dropped += 1
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+        """Relay, detect DTMF and tap for recording; the per-packet hot path."""
+        remote = self.remote
+        if addr != remote:
+            if remote is None or addr[0] != remote[0]:
+                self.dropped += 1  # only the negotiated host may feed this leg
+                return
+            # RFC 4961 symmetric RTP: the phone sends from the address it wants media on.
+            self.remote = addr
+        if len(data) < 12 or data[0] & 0xC0 != 0x80:
+            self.dropped += 1
+            return
+        self.rx += 1
+        pt = data[1] & 0x7F
+        peer = self.peer
+        if pt == self.pt:
+            if self.tap is not None:
+                self._tap(data)
+            if peer is not None and peer.source is Source.BRIDGE:
+                peer.forward(data, pt)
+        elif pt == self.dtmf_pt:
+            self._on_dtmf(data)
+            if peer is not None and peer.source is Source.BRIDGE and peer.dtmf_pt is not None:
+                peer.forward(data, pt)
+        else:
+            self.dropped += 1  # comfort noise, unknown codec: not relayed (no transcoder)
+
+    def forward(self, data: bytes, in_pt: int) -> None:
+        """Send a packet received on the peer leg to this leg's phone."""
+        remote = self.remote
+        if remote is None or self.transport is None:
+            return
+        if in_pt == self.peer_pt:
+            out_pt, table = self.pt, self.table
+        else:
+            out_pt, table = self.dtmf_pt or 0, None
+        self.transport.sendto(self.out.relay(data, out_pt, time.monotonic(), table), remote)
+        self.tx += 1
+
+    @property
+    def peer_pt(self) -> int:
+        """Return the audio payload type the peer receives."""
+        return self.peer.pt if self.peer is not None else self.pt
+
+    def send_frames(self, frames: list[bytes], now: float) -> None:
+        """Send player frames to the phone."""
+        remote, transport = self.remote, self.transport
+        if remote is None or transport is None:
+            return
+        for payload in frames:
+            transport.sendto(self.out.frame(payload, self.pt, now, self.player), remote)
+            self.tx += 1
+
+    def _tap(self, data: bytes) -> None:
+        """Decode the payload for the recorder."""
+        assert self.tap is not None
+        ts, ssrc = _TS_SSRC.unpack_from(data, 4)
+        payload = data[payload_offset(data) : payload_end(data)]
+        self.tap(ssrc, ts, payload, time.monotonic())
+
+    def _on_dtmf(self, data: bytes) -> None:
+        """Feed the RFC 4733 detector."""
+        ts = _TS_SSRC.unpack_from(data, 4)[0]
+        payload = data[payload_offset(data) : payload_end(data)]
+        for digit in self.dtmf.feed(payload, ts, time.monotonic()):
+            self._on_digit(self, digit)
+
+    def close(self) -> None:
+        """Close the socket."""
+        if self.transport is not None:
+            self.transport.close()
+            self.transport = None
