@@ -73,6 +73,12 @@ class MailAdapter:
                 return iid
             raise
 
+    def assigned_agent(self, interaction_id: str) -> str | None:
+        """Return the agent working on the interaction, if any."""
+        item = self._service.centre.interactions.get(interaction_id)
+        agent: str | None = getattr(item, "agent_id", None)
+        return agent
+
     async def record_outcome(
         self,
         interaction_id: str,

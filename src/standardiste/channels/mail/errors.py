@@ -4,30 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from standardiste.domain.errors import DomainError
 
-class MailError(Exception):
-    """Base class: carries a stable `error_id`, an HTTP status and JSON-safe details."""
+
+class MailError(DomainError):
+    """Base class: a DomainError whose `error_id` and HTTP `status` are fixed per subclass."""
 
     error_id = "mail.error"
-    status_code = 500
+    status = 500
     #: Permanent errors send a watched-folder file to `rejected/`; others are retried.
     permanent = False
 
     def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the API body for this error."""
-        return {"error_id": self.error_id, "message": self.message, "details": self.details}
+        super().__init__(type(self).error_id, message, **details)
 
 
 class UnsupportedFormat(MailError):
     """The file is not a PDF, TIFF, PNG or JPEG (checked by magic bytes)."""
 
     error_id = "mail.unsupported_format"
-    status_code = 415
+    status = 415
     permanent = True
 
 
@@ -35,7 +31,7 @@ class LetterTooLarge(MailError):
     """The file exceeds the configured size cap."""
 
     error_id = "mail.too_large"
-    status_code = 413
+    status = 413
     permanent = True
 
 
@@ -43,7 +39,7 @@ class EmptyLetter(MailError):
     """The file is empty."""
 
     error_id = "mail.empty"
-    status_code = 400
+    status = 400
     permanent = True
 
 
@@ -51,7 +47,7 @@ class LetterNotFound(MailError):
     """No stored letter has this id."""
 
     error_id = "mail.letter_not_found"
-    status_code = 404
+    status = 404
     permanent = True
 
 
@@ -59,7 +55,7 @@ class PageNotFound(MailError):
     """The letter has no page with this number."""
 
     error_id = "mail.page_not_found"
-    status_code = 404
+    status = 404
     permanent = True
 
 
@@ -67,14 +63,14 @@ class LetterNotCommitted(MailError):
     """The letter is stored but its import is not committed yet (no work item)."""
 
     error_id = "mail.not_committed"
-    status_code = 409
+    status = 409
 
 
 class InvalidOutcome(MailError):
     """The outcome recorded by the agent is unknown or incomplete."""
 
     error_id = "mail.invalid_outcome"
-    status_code = 422
+    status = 422
     permanent = True
 
 
@@ -82,11 +78,11 @@ class CommitFailed(MailError):
     """The import could not be committed to the event log; the source is kept for a retry."""
 
     error_id = "mail.commit_failed"
-    status_code = 503
+    status = 503
 
 
 class StorageFailed(MailError):
     """The letter could not be written durably (disk full, permissions)."""
 
     error_id = "mail.storage_failed"
-    status_code = 507
+    status = 507

@@ -184,7 +184,7 @@ class LetterIntake:
             "pages": render.pages,
             "total_pages": render.total_pages,
         }
-        await asyncio.to_thread(self.store.write_json, lid, OCR_JSON, ocr.to_dict())
+        await asyncio.to_thread(self.store.write_json, lid, OCR_JSON, ocr.as_dict())
         await asyncio.to_thread(self.store.write_json, lid, LETTER_JSON, meta)
         return meta, ocr
 

@@ -78,7 +78,7 @@ class IntakeResult:
     flags: tuple[str, ...]
     duplicate: bool
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """Return a JSON-safe form."""
         data = asdict(self)
         data["flags"] = list(self.flags)

@@ -42,7 +42,7 @@ class OcrResult:
         """Return the text of the pages that were read, separated by form feeds."""
         return PAGE_BREAK.join(p.text for p in self.pages if p.status == "ok")
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """Return a JSON-safe form for `ocr.json`."""
         return {
             "status": self.status,

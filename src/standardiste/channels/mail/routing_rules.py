@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 # OCR keeps the hyphen of a word split across lines ("impo-\nsition"): join it back.
 _HYPHEN_BREAK = re.compile(r"-[ \t]*\r?\n[ \t]*")
+# French ligatures have no NFKD decomposition: spell them out ("vœu" -> "voeu").
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 
 
 def normalise(text: str) -> str:
     """Fold case and accents and keep words only, so "Impôt" matches "IMPOT" and "impot"."""
     text = _HYPHEN_BREAK.sub("", text)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _NON_WORD.sub(" ", bare).strip()
 

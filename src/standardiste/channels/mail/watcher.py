@@ -44,6 +44,7 @@ class FolderWatcher:
         interval_s: float = 2.0,
         processed_dir: Path | None = None,
         rejected_dir: Path | None = None,
+        retry_s: float = 5.0,
         mono: Callable[[], float] = time.monotonic,
     ) -> None:
         self._intake = intake
@@ -51,6 +52,7 @@ class FolderWatcher:
         self.processed_dir = processed_dir or inbox / "processed"
         self.rejected_dir = rejected_dir or inbox / "rejected"
         self._interval = interval_s
+        self._retry_s = retry_s
         self._mono = mono
         self._seen: dict[str, tuple[int, int]] = {}
         self._retry: dict[str, tuple[float, float]] = {}  # name -> (not before, backoff)
@@ -131,14 +133,15 @@ class FolderWatcher:
         return ScanOutcome(name, status, letter_id=result.letter_id)
 
     def _backoff(self, name: str, error_id: str, message: str) -> ScanOutcome:
-        delay = min(_MAX_BACKOFF_S, 2 * self._retry.get(name, (0.0, self._interval / 2))[1])
+        # Exponential backoff: a log that is down must not be hammered once per scan.
+        delay = min(_MAX_BACKOFF_S, 2 * self._retry.get(name, (0.0, self._retry_s / 2))[1])
         self._retry[name] = (self._mono() + delay, delay)
         log.warning("mail file %s kept, retry in %.0f s: %s (%s)", name, delay, message, error_id)
         return ScanOutcome(name, "retry", error_id=error_id)
 
     async def _reject(self, path: Path, err: MailError) -> None:
         dest = await asyncio.to_thread(durable_move, path, self.rejected_dir)
-        reason = err.to_dict() | {"file": path.name, "rejected_at": time.time()}
+        reason = err.as_dict() | {"file": path.name, "rejected_at": time.time()}
         data = json.dumps(reason, ensure_ascii=False, indent=1).encode()
         await asyncio.to_thread(atomic_write, dest.with_name(dest.name + ".reason.json"), data)
         self._seen.pop(path.name, None)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
@@ -15,8 +15,8 @@ from starlette.datastructures import UploadFile
 from standardiste.channels.mail.adapter import MailAdapter
 from standardiste.channels.mail.errors import (
     LetterNotCommitted,
+    LetterNotFound,
     LetterTooLarge,
-    MailError,
     PageNotFound,
 )
 from standardiste.channels.mail.formats import LetterFormat
@@ -24,20 +24,31 @@ from standardiste.channels.mail.intake import LetterIntake
 from standardiste.channels.mail.letters import COMMITTED_JSON, OCR_JSON, LetterStore
 from standardiste.channels.mail.ocr import OcrResult
 from standardiste.channels.mail.pages import page_name
-from standardiste.domain.errors import DomainError
+from standardiste.domain.errors import InvalidRequest
+from standardiste.web.deps import Forbidden, require_roles
 
 _CHUNK = 1 << 20
 # Multipart framing around the file part: boundaries and part headers.
 _MULTIPART_SLACK = 64 * 1024
+_STAFF = ("agent", "supervisor", "admin")
+
+
+def _restricted_agent(principal: Any) -> str | None:
+    """Return the agent id an agent principal is limited to; None for supervisors and admins."""
+    if getattr(principal, "role", None) == "agent":
+        return getattr(principal, "agent_id", None) or ""
+    return None
 
 
 @dataclass(frozen=True)
 class MailApiDeps:
-    """Auth dependencies (FastAPI callables returning the principal) supplied by the web app."""
+    """Auth hooks: FastAPI dependencies returning the principal, and how to read a principal."""
 
-    mailroom: Callable[..., Any]
-    agent: Callable[..., Any]
-    principal_id: Callable[[Any], str | None] = lambda p: getattr(p, "id", None)
+    uploader: Callable[..., Any] = field(default_factory=lambda: require_roles(*_STAFF))
+    reader: Callable[..., Any] = field(default_factory=lambda: require_roles(*_STAFF))
+    principal_id: Callable[[Any], str | None] = lambda p: getattr(p, "user_id", None)
+    #: Agent id whose letters only this principal may see and complete (None: no restriction).
+    restricted_agent: Callable[[Any], str | None] = _restricted_agent
 
 
 class OutcomeBody(BaseModel):
@@ -48,57 +59,55 @@ class OutcomeBody(BaseModel):
     forwarded_to: str | None = Field(default=None, max_length=200)
 
 
-def _http(err: MailError | DomainError) -> HTTPException:
-    if isinstance(err, MailError):
-        return HTTPException(err.status_code, detail=err.to_dict())
-    return HTTPException(err.status, detail=err.as_dict())
-
-
 def build_router(
     intake: LetterIntake, store: LetterStore, adapter: MailAdapter, deps: MailApiDeps
 ) -> APIRouter:
-    """Return the `/api/v1/mail` router bound to the given channel objects."""
+    """Return the `/api/v1/mail` router; errors are DomainErrors for the app's handler."""
     router = APIRouter(prefix="/api/v1/mail", tags=["mail"])
 
+    async def visible(letter_id: str, principal: Any) -> dict[str, Any] | None:
+        """Return the commit marker after checking that the principal may see the letter."""
+        await asyncio.to_thread(store.metadata, letter_id)
+        done = await asyncio.to_thread(store.read_json, letter_id, COMMITTED_JSON)
+        only = deps.restricted_agent(principal)
+        if only is not None:
+            assigned = adapter.assigned_agent(done["interaction_id"]) if done else None
+            if not only or assigned != only:
+                # Same answer as an unknown id: an agent learns nothing about others' letters.
+                raise LetterNotFound("no such letter", letter_id=letter_id)
+        return done
+
     @router.post("/letters", status_code=201)
-    async def upload(request: Request, principal: Any = Depends(deps.mailroom)) -> Response:
+    async def upload(request: Request, principal: Any = Depends(deps.uploader)) -> Response:
         """Import one scanned letter sent as multipart field `file`."""
         # Refuse early: Starlette spools the whole body before the handler reads it.
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > store.max_bytes + _MULTIPART_SLACK:
-            err = LetterTooLarge("the letter exceeds the size cap", max_bytes=store.max_bytes)
-            raise _http(err)
+            raise LetterTooLarge("the letter exceeds the size cap", max_bytes=store.max_bytes)
         async with request.form(max_files=1, max_fields=4) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
-                raise HTTPException(422, detail={"error_id": "mail.file_missing",
-                                                 "message": "multipart field 'file' is required",
-                                                 "details": {}})  # fmt: skip
-            try:
-                result = await intake.ingest_stream(
-                    _chunks(upload),
-                    original_name=upload.filename,
-                    submitted_by=deps.principal_id(principal),
-                )
-            except MailError as err:
-                raise _http(err) from err
-        return JSONResponse(result.to_dict(), status_code=200 if result.duplicate else 201)
+                raise InvalidRequest("mail.file_missing", "multipart field 'file' is required")
+            result = await intake.ingest_stream(
+                _chunks(upload),
+                original_name=upload.filename,
+                submitted_by=deps.principal_id(principal),
+            )
+        return JSONResponse(result.as_dict(), status_code=200 if result.duplicate else 201)
 
     @router.get("/letters/{letter_id}")
-    async def letter(letter_id: str, _: Any = Depends(deps.agent)) -> dict[str, Any]:
+    async def letter(letter_id: str, principal: Any = Depends(deps.reader)) -> dict[str, Any]:
         """Return a letter's metadata and its work item."""
-        try:
-            meta = await asyncio.to_thread(store.metadata, letter_id)
-            done = await asyncio.to_thread(store.read_json, letter_id, COMMITTED_JSON)
-        except MailError as err:
-            raise _http(err) from err
+        done = await visible(letter_id, principal)
+        meta = await asyncio.to_thread(store.metadata, letter_id)
         return meta | {"committed": done}
 
     @router.get("/letters/{letter_id}/pages")
-    async def pages(letter_id: str, _: Any = Depends(deps.agent)) -> list[dict[str, Any]]:
+    async def pages(letter_id: str, principal: Any = Depends(deps.reader)) -> list[dict[str, Any]]:
         """List the pages with their image and text URLs."""
-        ocr = await _ocr(store, letter_id)
+        await visible(letter_id, principal)
         meta = await asyncio.to_thread(store.metadata, letter_id)
+        ocr = await _ocr(store, letter_id)
         status = {p.page: p.status for p in ocr.pages}
         base = f"/api/v1/mail/letters/{letter_id}/pages"
         return [
@@ -112,66 +121,63 @@ def build_router(
         ]
 
     @router.get("/letters/{letter_id}/pages/{page}/image")
-    async def page_image(letter_id: str, page: int, _: Any = Depends(deps.agent)) -> FileResponse:
+    async def page_image(
+        letter_id: str, page: int, principal: Any = Depends(deps.reader)
+    ) -> FileResponse:
         """Serve one rendered page as PNG."""
-        try:
-            path = store.pages_dir(letter_id) / page_name(page)
-            if page < 1 or not await asyncio.to_thread(path.is_file):
-                raise PageNotFound("no such page", letter_id=letter_id, page=page)
-        except MailError as err:
-            raise _http(err) from err
+        await visible(letter_id, principal)
+        path = store.pages_dir(letter_id) / page_name(page)
+        if page < 1 or not await asyncio.to_thread(path.is_file):
+            raise PageNotFound("no such page", letter_id=letter_id, page=page)
         return FileResponse(path, media_type="image/png")
 
     @router.get("/letters/{letter_id}/pages/{page}/text")
-    async def page_text(letter_id: str, page: int, _: Any = Depends(deps.agent)) -> dict[str, Any]:
+    async def page_text(
+        letter_id: str, page: int, principal: Any = Depends(deps.reader)
+    ) -> dict[str, Any]:
         """Return the OCR text of one page."""
-        ocr = await _ocr(store, letter_id)
-        for p in ocr.pages:
+        await visible(letter_id, principal)
+        for p in (await _ocr(store, letter_id)).pages:
             if p.page == page:
                 return {"page": p.page, "status": p.status, "text": p.text, "error": p.error}
-        raise _http(PageNotFound("no OCR text for this page", letter_id=letter_id, page=page))
+        raise PageNotFound("no OCR text for this page", letter_id=letter_id, page=page)
 
     @router.get("/letters/{letter_id}/text")
-    async def text(letter_id: str, _: Any = Depends(deps.agent)) -> dict[str, Any]:
+    async def text(letter_id: str, principal: Any = Depends(deps.reader)) -> dict[str, Any]:
         """Return the OCR text of the whole letter, per page and joined."""
+        await visible(letter_id, principal)
         ocr = await _ocr(store, letter_id)
-        return ocr.to_dict() | {"text": ocr.text}
+        return ocr.as_dict() | {"text": ocr.text}
 
     @router.get("/letters/{letter_id}/original")
-    async def original(letter_id: str, _: Any = Depends(deps.agent)) -> FileResponse:
+    async def original(letter_id: str, principal: Any = Depends(deps.reader)) -> FileResponse:
         """Serve the scan exactly as received."""
-        try:
-            meta = await asyncio.to_thread(store.metadata, letter_id)
-            path = await asyncio.to_thread(store.original_path, letter_id)
-        except MailError as err:
-            raise _http(err) from err
+        await visible(letter_id, principal)
+        meta = await asyncio.to_thread(store.metadata, letter_id)
+        path = await asyncio.to_thread(store.original_path, letter_id)
         return FileResponse(path, media_type=LetterFormat(meta["format"]).media_type)
 
     @router.post("/letters/{letter_id}/outcome", status_code=204)
-    async def outcome(letter_id: str, body: OutcomeBody, _: Any = Depends(deps.agent)) -> Response:
+    async def outcome(
+        letter_id: str, body: OutcomeBody, principal: Any = Depends(deps.reader)
+    ) -> Response:
         """Record how the letter was dealt with and complete its work item."""
-        try:
-            done = await asyncio.to_thread(store.read_json, letter_id, COMMITTED_JSON)
-            if done is None:
-                await asyncio.to_thread(store.metadata, letter_id)  # 404 when unknown
-                raise LetterNotCommitted("the letter has no work item yet", letter_id=letter_id)
-            await adapter.record_outcome(
-                done["interaction_id"], body.outcome, notes=body.notes,
-                forwarded_to=body.forwarded_to,
-            )  # fmt: skip
-        except (MailError, DomainError) as err:
-            raise _http(err) from err
+        done = await visible(letter_id, principal)
+        if done is None:
+            raise LetterNotCommitted("the letter has no work item yet", letter_id=letter_id)
+        if deps.restricted_agent(principal) is None:
+            # The handle-time timer is the agent's: nobody else closes it on their behalf.
+            raise Forbidden("mail.outcome_forbidden", "only the assigned agent records the outcome")
+        await adapter.record_outcome(
+            done["interaction_id"], body.outcome, notes=body.notes, forwarded_to=body.forwarded_to
+        )
         return Response(status_code=204)
 
     return router
 
 
 async def _ocr(store: LetterStore, letter_id: str) -> OcrResult:
-    try:
-        await asyncio.to_thread(store.metadata, letter_id)
-        doc = await asyncio.to_thread(store.read_json, letter_id, OCR_JSON)
-    except MailError as err:
-        raise _http(err) from err
+    doc = await asyncio.to_thread(store.read_json, letter_id, OCR_JSON)
     return OcrResult.from_dict(doc) if doc else OcrResult("pending")
 
 
