@@ -11,7 +11,10 @@ import pytest
 from sqlalchemy import Engine, create_engine
 
 from standardiste.governance.audit import AuditLog
+from standardiste.governance.catalog import MediaStore, RecordingCatalog
 from standardiste.governance.crypto import KeyRing
+from standardiste.governance.recording_service import RecordingService
+from standardiste.governance.register import GovernanceConfig
 
 T0 = 1_790_000_000.0  # 2026-09-21, a fixed origin so boundaries are reproducible
 
@@ -54,3 +57,49 @@ async def audit(engine: Engine, clock: FakeClock) -> AsyncIterator[AuditLog]:
     yield log
     await log.close()
     await log.wait_closed()
+
+
+GOV_CONFIG = {
+    "dpo_contact": "dpd@dgfip.example",
+    "modules": {
+        name: {
+            "enabled": True,
+            "sheet": {
+                "controller": "DGFiP",
+                "purposes": purposes,
+                "legal_basis": "public_task",
+                "dpia_reference": "AIPD-1",
+                "consultation": {"body": "F3SCT", "date": "2026-03-02", "reference": "PV-3"},
+                "dpo_signoff": {"name": "C. Martin", "date": "2026-03-20"},
+                "notice_fr": "Notice.",
+            },
+        }
+        for name, purposes in [
+            ("agent_recording", ["incivility_evidence"]),
+            ("campaign_recording", ["evaluation"]),
+        ]
+    },
+    "campaigns": [
+        {"id": "q4", "purpose": "evaluation", "start": "2026-09-21", "end": "2027-06-30",
+         "notice_date": "2026-09-14", "sample_rate": 0.1, "teams": ["t1"]},
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture
+def gov_config() -> GovernanceConfig:
+    return GovernanceConfig.model_validate(GOV_CONFIG)
+
+
+@pytest.fixture
+async def recordings(
+    engine: Engine, tmp_path: Path, ring: KeyRing, audit: AuditLog, clock: FakeClock,
+    gov_config: GovernanceConfig,
+) -> RecordingService:  # fmt: skip
+    catalog = RecordingCatalog(engine)
+    await catalog.start()
+    counter = iter(range(1, 10_000))
+    return RecordingService(
+        catalog=catalog, media=MediaStore(tmp_path / "media"), keys=ring, audit=audit,
+        clock=clock, config=gov_config, new_id=lambda: f"id{next(counter):04d}",
+    )  # fmt: skip
