@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
-from .plane import BuiltinMediaPlane
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .plane import BuiltinMediaPlane
 
 __all__ = ["BuiltinMediaPlane"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the parent-side plane lazily: worker processes never need it."""
+    if name == "BuiltinMediaPlane":
+        from .plane import BuiltinMediaPlane
+
+        return BuiltinMediaPlane
+    raise AttributeError(name)

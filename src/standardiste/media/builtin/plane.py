@@ -88,6 +88,7 @@ class BuiltinMediaPlane:
         self._dtmf: list[DtmfHandler] = []
         self._ids = itertools.count(1)
         self._closed = asyncio.Event()
+        self._closing = False
 
     @property
     def worker_pids(self) -> list[int]:
@@ -97,10 +98,12 @@ class BuiltinMediaPlane:
     async def start(self) -> None:
         """Spawn every worker."""
         self._closed.clear()
+        self._closing = False
         await asyncio.gather(*(w.start() for w in self._workers))
 
     async def close(self) -> None:
         """Finalise recordings, resolve playbacks and stop the workers."""
+        self._closing = True
         for rec_id in list(self._recs):
             try:
                 await self.stop_recording(rec_id)
@@ -303,7 +306,7 @@ class BuiltinMediaPlane:
             if entry is not None and not entry[1].done():
                 entry[1].set_result(bool(msg["completed"]))
         elif kind == "worker_exit":
-            if not self._closed.is_set():
+            if not self._closing:
                 _LOGGER.warning("media worker %s exited", worker)
             self._end_plays(worker)
 
