@@ -95,3 +95,16 @@ def hostile_html() -> bytes:
         b"From: a@example.org\r\nSubject: html\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
         + html.encode()
     )
+
+
+DSN = (
+    b"From: MAILER-DAEMON@relay.example\r\nTo: contact@impots.example\r\nSubject: Undelivered\r\n"
+    b"Content-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n"
+    b"--R\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
+    b"--R\r\nContent-Type: message/delivery-status\r\n\r\n"
+    b"Reporting-MTA: dns; relay.example\r\n\r\n"
+    b"Final-Recipient: rfc822; jeanne@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+    b"Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\r\n"
+    b"--R\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+    b"Message-ID: <R1.REF-7K3M9Q@impots.example>\r\nSubject: Re: x\r\n\r\n--R--\r\n"
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from conftest import FakeTransport, wait_until
+from email_fakes import FakeTransport, wait_until
 
 from standardiste.channels.email.outbox import Outbox, OutboxItem, OutboxResult
 from standardiste.domain.clock import SystemClock
