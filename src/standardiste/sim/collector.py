@@ -1,0 +1,156 @@
+"""Count what the domain events say, per queue and per interval of arrival."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from standardiste.domain import events as ev
+from standardiste.domain.events import Event
+
+# Accounted states that count as handling for occupancy (B.8: talk + hold + ACW, and the ring).
+HANDLING = frozenset({"alerting", "busy_voice", "busy_email", "busy_mail", "acw"})
+# Fields of QueueCounts, in CSV order.
+COUNT_FIELDS = (
+    "offered",
+    "answered",
+    "answered_within",
+    "waited",
+    "wait_answered_s",
+    "abandoned",
+    "abandoned_short",
+    "abandoned_within",
+    "handle_s",
+)
+
+
+@dataclass(slots=True)
+class QueueCounts:
+    """Raw counts of one queue over one interval (arrivals of that interval)."""
+
+    offered: int = 0
+    answered: int = 0
+    answered_within: int = 0
+    waited: int = 0  # answered after a wait > 0, or abandoned
+    wait_answered_s: float = 0.0
+    abandoned: int = 0
+    abandoned_short: int = 0
+    abandoned_within: int = 0
+    handle_s: float = 0.0
+
+
+@dataclass(slots=True)
+class AgentTime:
+    """Seconds of agent time in one interval, by use."""
+
+    handling: float = 0.0
+    ready: float = 0.0
+    logged_in: float = 0.0
+
+
+@dataclass
+class Collector:
+    """Fold domain events into per-interval counts; arrivals before `warmup_s` are ignored."""
+
+    queue_ids: Sequence[str]
+    targets: dict[str, float]
+    intervals: int
+    interval_s: float
+    t0: float  # wall time of the opening
+    warmup_s: float = 0.0
+    short_abandon_s: float = 5.0
+    counts: dict[str, list[QueueCounts]] = field(init=False)
+    agents: list[AgentTime] = field(init=False)
+    _live: dict[str, tuple[QueueCounts, float]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.counts = {q: [QueueCounts() for _ in range(self.intervals)] for q in self.queue_ids}
+        self.agents = [AgentTime() for _ in range(self.intervals)]
+        self._handlers = {
+            ev.INTERACTION_CREATED: self._created,
+            ev.INTERACTION_CONNECTED: self._connected,
+            ev.INTERACTION_ABANDONED: self._abandoned,
+            ev.INTERACTION_COMPLETED: self._completed,
+            ev.AGENT_STATE: self._state,
+        }
+
+    def observe(self, event: Event) -> None:
+        """Fold one event."""
+        handler = self._handlers.get(event.kind)
+        if handler is not None:
+            handler(event)
+
+    def _created(self, e: Event) -> None:
+        offset = e.ts - self.t0
+        slot = int(offset // self.interval_s)
+        if offset < self.warmup_s or not 0 <= slot < self.intervals:
+            return
+        c = self.counts[e.data["queue_id"]][slot]
+        c.offered += 1
+        self._live[e.data["interaction_id"]] = (c, self.targets[e.data["queue_id"]])
+
+    def _connected(self, e: Event) -> None:
+        entry = self._live.get(e.data["interaction_id"])
+        if entry is None:
+            return
+        c, target = entry
+        wait = e.data["wait_s"]
+        c.answered += 1
+        c.wait_answered_s += wait
+        if wait <= target:
+            c.answered_within += 1
+        if wait > 0:
+            c.waited += 1
+        # Keep the start of handling (negative marker) to add handle time on completion.
+        self._live[e.data["interaction_id"]] = (c, -e.ts)
+
+    def _abandoned(self, e: Event) -> None:
+        entry = self._live.pop(e.data["interaction_id"], None)
+        if entry is None:
+            return
+        c, target = entry
+        wait = e.data["wait_s"]
+        c.abandoned += 1
+        c.waited += 1
+        if wait <= self.short_abandon_s:
+            c.abandoned_short += 1
+        if wait <= target:
+            c.abandoned_within += 1
+
+    def _completed(self, e: Event) -> None:
+        entry = self._live.pop(e.data["interaction_id"], None)
+        if entry is not None and entry[1] < 0:
+            entry[0].handle_s += e.ts + entry[1]
+
+    def _state(self, e: Event) -> None:
+        prev = e.data["prev_state"]
+        if prev == "logged_out":
+            return
+        end = e.ts - self.t0
+        self._spread(end - e.data["prev_duration_s"], end, prev)
+
+    def _spread(self, start: float, end: float, state: str) -> None:
+        """Split a span of one state over the intervals it covers."""
+        start = max(start, self.warmup_s)
+        first = max(int(start // self.interval_s), 0)
+        if first == int(end // self.interval_s) and first < self.intervals and end > start:
+            # Fast path: most spans sit inside one interval.
+            a = self.agents[first]
+            a.logged_in += end - start
+            if state in HANDLING:
+                a.handling += end - start
+            elif state == "ready":
+                a.ready += end - start
+            return
+        last = min(int(end // self.interval_s), self.intervals - 1)
+        for slot in range(first, last + 1):
+            lo = max(start, slot * self.interval_s)
+            hi = min(end, (slot + 1) * self.interval_s)
+            if hi <= lo:
+                continue
+            a = self.agents[slot]
+            a.logged_in += hi - lo
+            if state in HANDLING:
+                a.handling += hi - lo
+            elif state == "ready":
+                a.ready += hi - lo

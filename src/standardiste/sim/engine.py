@@ -1,0 +1,207 @@
+"""Discrete-event simulation in virtual time, driving the production `domain.Centre`.
+
+The simulator owns only what the real world does: customers arrive, wait, hang up; agents
+accept offers, talk, wrap up, pause and go home. Every routing decision and every state change
+is made by `domain.centre.Centre` (the code that runs in production), under a FakeClock.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+
+import numpy as np
+
+from standardiste.domain import events as ev
+from standardiste.domain.agents import Presence
+from standardiste.domain.centre import Centre, Result, Timer
+from standardiste.domain.clock import FakeClock
+from standardiste.domain.events import Event
+from standardiste.domain.interactions import Status
+from standardiste.sim.build import agent_ids, centre_definition
+from standardiste.sim.collector import Collector
+from standardiste.sim.scenario import END_OF_SHIFT, Scenario
+from standardiste.sim.variates import Stream, poisson_arrivals
+
+# Heap entry kinds (ints compare fast; the seq number keeps equal times in FIFO order).
+END, WRAP, ABANDON, TIMER, LOGIN, PAUSE, READY, SHIFT_END = range(8)
+WAITING = frozenset({Status.QUEUED, Status.OFFERED})
+Progress = Callable[[float], None]
+
+
+class Simulation:
+    """One replication of a scenario."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        rng: np.random.Generator,
+        *,
+        observer: Callable[[Event], None] | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.rng = rng
+        self.clock = FakeClock()
+        self.t0 = self.clock.wall()
+        self.centre = Centre(centre_definition(scenario), self.clock)
+        self.collector = Collector(
+            [q.id for q in scenario.queues],
+            {q.id: q.target_s for q in scenario.queues},
+            scenario.intervals,
+            scenario.interval_s,
+            self.t0,
+            scenario.warmup_s,
+            scenario.short_abandon_s,
+        )
+        self._observer = observer
+        self._progress = progress
+        self._heap: list[tuple[float, int, int, object]] = []
+        self._seq = 0
+        self._now = 0.0
+        self._handle = {q.id: Stream(q.handle, rng) for q in scenario.queues}
+        self._wrap = {q.id: Stream(q.wrap, rng) for q in scenario.queues if q.wrap}
+        self._patience = {q.id: Stream(q.patience, rng) for q in scenario.queues if q.patience}
+        self.interactions = 0
+
+    def _push(self, due: float, kind: int, ref: object) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (due, self._seq, kind, ref))
+
+    def run(self) -> Collector:
+        """Simulate the day and return the counts."""
+        times, queues = self._arrivals()
+        self._schedule_agents()
+        stop = self.scenario.horizon_s + self.scenario.drain_s
+        heap, create = self._heap, self.centre.create_interaction
+        n, i, tick = len(times), 0, max(len(times) // 100, 1)
+        while True:
+            if i < n and (not heap or times[i] < heap[0][0]):
+                t = times[i]
+                if t > stop:
+                    break
+                self._set_time(t)
+                spec = queues[i]
+                iid = f"s{i}"
+                self._apply(create(iid, spec[1], spec[0]))
+                if spec[0] in self._patience and self.centre.interactions[iid].status in WAITING:
+                    self._push(t + self._patience[spec[0]].next(), ABANDON, iid)
+                i += 1
+                if self._progress is not None and i % tick == 0:
+                    self._progress(i / n)
+                continue
+            if not heap or heap[0][0] > stop:
+                break
+            due, _, kind, ref = heapq.heappop(heap)
+            self._set_time(due)
+            self._fire(kind, ref)
+        self.interactions = i
+        self._set_time(min(stop, max(self._now, self.scenario.horizon_s)))
+        self._close_agent_spans()
+        return self.collector
+
+    def _arrivals(self) -> tuple[list[float], list[tuple[str, str]]]:
+        """Draw every arrival of the day, merged over queues in time order."""
+        times: list[float] = []
+        labels: list[tuple[str, str]] = []
+        for q in self.scenario.queues:
+            ts = poisson_arrivals(self.rng, q.arrivals, self.scenario.interval_s)
+            times.extend(ts)
+            labels.extend([(q.id, q.channel.value)] * len(ts))
+        order = np.argsort(np.asarray(times), kind="stable")
+        return [times[k] for k in order], [labels[k] for k in order]
+
+    def _schedule_agents(self) -> None:
+        for group in self.scenario.agents:
+            start, end = group.shift or (0.0, None)
+            for index, agent_id in enumerate(agent_ids(group)):
+                self._push(start, LOGIN, agent_id)
+                if end is not None:
+                    self._push(end, SHIFT_END, agent_id)
+                for b in group.breaks:
+                    # Stagger a break over its duration so that the team does not leave at once.
+                    at = b.start + b.duration * index / group.count
+                    self._push(at, PAUSE, (agent_id, b.reason))
+                    self._push(at + b.duration, READY, agent_id)
+
+    def _set_time(self, t: float) -> None:
+        self._now = t
+        self.clock.set(t)
+
+    def _fire(self, kind: int, ref: object) -> None:
+        centre = self.centre
+        if kind == END:
+            assert isinstance(ref, str)
+            if centre.interactions[ref].status in (Status.CONNECTED, Status.HELD):
+                self._apply(centre.end(ref))
+        elif kind == WRAP:
+            assert isinstance(ref, str)
+            if centre.interactions[ref].status is Status.ACW:
+                self._apply(centre.complete(ref))
+        elif kind == ABANDON:
+            assert isinstance(ref, str)
+            if centre.interactions[ref].status in WAITING:
+                self._apply(centre.abandon(ref))
+        elif kind == TIMER:
+            assert isinstance(ref, Timer)
+            self._apply(centre.fire(ref))
+        else:
+            self._agent_action(kind, ref)
+
+    def _agent_action(self, kind: int, ref: object) -> None:
+        centre = self.centre
+        if kind == PAUSE:
+            assert isinstance(ref, tuple)
+            agent_id, reason = ref
+            if centre.agents[agent_id].presence is Presence.READY:
+                self._apply(centre.set_presence(agent_id, "not_ready", reason))
+            return
+        assert isinstance(ref, str)
+        agent = centre.agents[ref]
+        if kind == LOGIN:
+            self._apply(centre.login(ref))
+            self._apply(centre.set_presence(ref, "ready"))
+        elif kind == READY:
+            if agent.presence is Presence.NOT_READY and agent.reason != END_OF_SHIFT:
+                self._apply(centre.set_presence(ref, "ready"))
+        elif kind == SHIFT_END and agent.presence is not Presence.LOGGED_OUT:
+            # Stop taking work; the logout follows once the last item is finished (_apply).
+            self._apply(centre.set_presence(ref, "not_ready", END_OF_SHIFT))
+
+    def _apply(self, result: Result) -> None:
+        """Observe a command's events and act as the agents and customers would."""
+        centre, observe, now = self.centre, self.collector.observe, self._now
+        follow: list[tuple[str, str]] = []
+        extra = self._observer
+        for e in result.events:
+            observe(e)
+            if extra is not None:
+                extra(e)
+            kind, d = e.kind, e.data
+            if kind == ev.INTERACTION_OFFERED:
+                follow.append(("accept", d["interaction_id"]))
+            elif kind == ev.INTERACTION_CONNECTED:
+                self._push(now + self._handle[d["queue_id"]].next(), END, d["interaction_id"])
+            elif kind == ev.INTERACTION_ENDED and d.get("acw", "none") != "none":
+                qid = centre.interactions[d["interaction_id"]].queue_id
+                self._push(now + self._wrap[qid].next(), WRAP, d["interaction_id"])
+            elif kind == ev.AGENT_STATE and d["reason"] == END_OF_SHIFT:
+                follow.append(("logout", d["agent_id"]))
+        for timer in result.timers:
+            # Simulated agents accept every offer at once, so its no-answer timer is stale.
+            if timer.action != "offer_timeout":
+                self._push(timer.due, TIMER, timer)
+        for action, ref in follow:
+            if action == "accept":
+                item = centre.interactions[ref]
+                if item.status is Status.OFFERED and item.agent_id is not None:
+                    self._apply(centre.accept(ref, item.agent_id))
+            elif centre.agents[ref].presence is not Presence.LOGGED_OUT:
+                self._apply(centre.logout(ref))
+
+    def _close_agent_spans(self) -> None:
+        """Count the time of every agent still logged in up to the end of the run."""
+        end = self.clock.wall() - self.t0
+        for agent in self.centre.agents.values():
+            if agent.presence is not Presence.LOGGED_OUT:
+                self.collector._spread(agent.since_ts - self.t0, end, agent.state.value)
