@@ -169,15 +169,15 @@ class RecordingCatalog:
         await asyncio.to_thread(self._exec, stmt)
 
     async def find(self, **where: Any) -> list[Recording]:
-        """Return recordings filtered by column equality, `agent_id` or `started_before`."""
+        """Return recordings filtered by column equality, `agent_id` or `started_until` (<=)."""
         r, p = self.t["recordings"], self.t["parties"]
         stmt = select(r).order_by(r.c.started_at)
         for key, value in where.items():
             if key == "agent_id":
                 stmt = stmt.where(r.c.recording_id.in_(
                     select(p.c.recording_id).where(p.c.agent_id == value)))  # fmt: skip
-            elif key == "started_before":
-                stmt = stmt.where(r.c.started_at < value)
+            elif key == "started_until":
+                stmt = stmt.where(r.c.started_at <= value)
             else:
                 stmt = stmt.where(r.c[key] == value)
 
