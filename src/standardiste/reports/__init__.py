@@ -1,0 +1,1 @@
+"""Historical reports: interval aggregates kept from the event log, queries, privacy, exports."""
