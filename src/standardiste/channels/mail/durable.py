@@ -50,10 +50,10 @@ def free_name(directory: Path, name: str) -> Path:
     return candidate
 
 
-def durable_move(src: Path, directory: Path) -> Path:
+def durable_move(src: Path, directory: Path, dest: Path | None = None) -> Path:
     """Move `src` into `directory` (same file system) without overwriting, and fsync both."""
     directory.mkdir(parents=True, exist_ok=True)
-    dest = free_name(directory, src.name)
+    dest = dest or free_name(directory, src.name)
     os.rename(src, dest)
     fsync_dir(directory)
     fsync_dir(src.parent)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from standardiste.channels.mail.durable import atomic_write, durable_move
+from standardiste.channels.mail.durable import atomic_write, durable_move, free_name
 from standardiste.channels.mail.errors import MailError
 from standardiste.channels.mail.intake import LetterIntake
 
@@ -140,10 +140,16 @@ class FolderWatcher:
         return ScanOutcome(name, "retry", error_id=error_id)
 
     async def _reject(self, path: Path, err: MailError) -> None:
-        dest = await asyncio.to_thread(durable_move, path, self.rejected_dir)
         reason = err.as_dict() | {"file": path.name, "rejected_at": time.time()}
-        data = json.dumps(reason, ensure_ascii=False, indent=1).encode()
-        await asyncio.to_thread(atomic_write, dest.with_name(dest.name + ".reason.json"), data)
+        await asyncio.to_thread(self._reject_blocking, path, reason)
         self._seen.pop(path.name, None)
         self._retry.pop(path.name, None)
         log.warning("mail file %s rejected: %s", path.name, err.error_id)
+
+    def _reject_blocking(self, path: Path, reason: dict[str, object]) -> None:
+        self.rejected_dir.mkdir(parents=True, exist_ok=True)
+        dest = free_name(self.rejected_dir, path.name)
+        # The reason first: whoever sees the file in rejected/ also finds why.
+        data = json.dumps(reason, ensure_ascii=False, indent=1).encode()
+        atomic_write(dest.with_name(dest.name + ".reason.json"), data)
+        durable_move(path, self.rejected_dir, dest)
