@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from standardiste.governance.audit import AuditEntry, AuditLog
 from standardiste.governance.catalog import MediaStore, Recording, RecordingCatalog
-from standardiste.governance.common import DAY_S, WallClock
+from standardiste.governance.common import DAY_S, WallClock, normalize_caller
 from standardiste.governance.crypto import EncryptedWriter, KeyRing, adecrypt_stream, new_dek
 from standardiste.governance.errors import AccessDenied, LegalHoldActive, NotFound
 from standardiste.governance.recordings import HOLD_ROLES, ROLE_AGENT, Principal, check_access
@@ -93,7 +93,7 @@ class RecordingService:
             team_id=team_id,
             site_id=site_id,
             region_id=region_id,
-            caller=caller,
+            caller=normalize_caller(caller) if caller else None,
             campaign_id=campaign_id,
             legs=tuple(legs),
         )
