@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from standardiste.governance.audit import AuditEntry, AuditLog
@@ -31,6 +32,16 @@ class ActiveRecording:
         """Stop every leg and delete what was written (caller objection, SPARTOO lesson)."""
         for writer in self.writers.values():
             writer.discard()
+
+
+def _close_all(active: ActiveRecording) -> None:
+    for writer in active.writers.values():
+        writer.close()
+
+
+def _discard_all(active: Sequence[ActiveRecording]) -> None:
+    for recording in active:
+        recording.discard()
 
 
 class RecordingService:
@@ -120,7 +131,7 @@ class RecordingService:
 
     async def stop_recording(self, active: ActiveRecording, *, actor: str) -> None:
         """Seal every leg and record the end time."""
-        await asyncio.to_thread(lambda: [w.close() for w in active.writers.values()])
+        await asyncio.to_thread(_close_all, active)
         rid = active.recording.recording_id
         await self.catalog.set_ended(rid, self.clock.wall())
         await self.audit.append("recording.stopped", actor=actor, subject=f"recording:{rid}")
@@ -130,7 +141,7 @@ class RecordingService:
     ) -> Recording:
         """Check one access; audit the grant or the refusal (R-ACL-2, R-AUDIT)."""
         rec = await self.catalog.get(recording_id)
-        details = {
+        details: dict[str, Any] = {
             "action": action,
             "reason": reason,
             "role": principal.role,
@@ -208,7 +219,7 @@ class RecordingService:
         self, interaction_id: str, *, actor: str, active: Sequence[ActiveRecording] = ()
     ) -> list[str]:
         """Stop both legs and purge everything captured of this call (R-REC-3)."""
-        await asyncio.to_thread(lambda: [a.discard() for a in active])
+        await asyncio.to_thread(_discard_all, active)
         await self.audit.append(
             "recording.caller_objected", actor=actor, subject=f"interaction:{interaction_id}"
         )
