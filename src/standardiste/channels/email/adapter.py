@@ -114,6 +114,10 @@ class EmailAdapter:
     ) -> str:  # fmt: skip
         if self.index.committed(env.spool_id):
             return env.spool_id
+        imap = extra.get("imap")
+        if imap and (imap["mailbox"], imap["uidvalidity"], imap["uid"]) in self.index.imap_seen:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+            return env.spool_id
         key = _dedup_key(parsed)
         duplicate = self.index.duplicate_of(key)
         if duplicate is not None:
