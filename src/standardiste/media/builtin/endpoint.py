@@ -13,7 +13,7 @@ from . import g711
 from .dtmf import DtmfDetector, DtmfDigit
 from .player import Player
 from .rtp import payload_end, payload_offset
-from .stream import OutStream
+from .stream import OutStream, TickClock
 
 _TS_SSRC = struct.Struct("!II")
 
@@ -26,6 +26,9 @@ class Source(Enum):
     PLAYER = 2  # a prompt or music on hold
 
 
+_BRIDGE = Source.BRIDGE
+
+
 Tap = Callable[[int, int, bytes, float], None]  # (ssrc, timestamp, linear PCM bytes, now)
 DigitSink = Callable[["RtpEndpoint", DtmfDigit], None]
 
@@ -33,7 +36,9 @@ DigitSink = Callable[["RtpEndpoint", DtmfDigit], None]
 class RtpEndpoint(asyncio.DatagramProtocol):
     """A leg's socket: receives from its phone, relays to the peer, sends prompts."""
 
-    def __init__(self, ep_id: int, call_id: str, leg: str, on_digit: DigitSink) -> None:
+    def __init__(
+        self, ep_id: int, call_id: str, leg: str, on_digit: DigitSink, clock: TickClock
+    ) -> None:
         self.id = ep_id
         self.call_id = call_id
         self.leg = leg
@@ -46,7 +51,8 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self.source = Source.NONE
         self.player: Player | None = None
         self.held = False
-        self.out = OutStream()
+        self.out = OutStream(clock)
+        self.clock = clock
         self.table: bytes | None = None  # transcoding table for packets coming from the peer
         self.tap: Tap | None = None
         self.dtmf = DtmfDetector()
@@ -78,35 +84,23 @@ class RtpEndpoint(asyncio.DatagramProtocol):
             return
         self.rx += 1
         pt = data[1] & 0x7F
-        peer = self.peer
         if pt == self.pt:
             if self.tap is not None:
                 self._tap(data)
-            if peer is not None and peer.source is Source.BRIDGE:
-                peer.forward(data, pt)
+            peer = self.peer
+            # Inlined relay (the hot path): rewrite for the peer's stream and send.
+            if peer is not None and peer.source is _BRIDGE and peer.remote is not None:
+                peer.transport.sendto(peer.out.relay(data, peer.pt, peer.table), peer.remote)
+                peer.tx += 1
         elif pt == self.dtmf_pt:
             self._on_dtmf(data)
-            if peer is not None and peer.source is Source.BRIDGE and peer.dtmf_pt is not None:
-                peer.forward(data, pt)
+            peer = self.peer
+            if peer is not None and peer.source is _BRIDGE and peer.remote is not None:
+                if peer.dtmf_pt is not None:  # RFC 4733 events keep their timestamps
+                    peer.transport.sendto(peer.out.relay(data, peer.dtmf_pt, None), peer.remote)
+                    peer.tx += 1
         else:
             self.dropped += 1  # comfort noise, unknown codec: not relayed (no transcoder)
-
-    def forward(self, data: bytes, in_pt: int) -> None:
-        """Send a packet received on the peer leg to this leg's phone."""
-        remote = self.remote
-        if remote is None or self.transport is None:
-            return
-        if in_pt == self.peer_pt:
-            out_pt, table = self.pt, self.table
-        else:
-            out_pt, table = self.dtmf_pt or 0, None
-        self.transport.sendto(self.out.relay(data, out_pt, time.monotonic(), table), remote)
-        self.tx += 1
-
-    @property
-    def peer_pt(self) -> int:
-        """Return the audio payload type the peer receives."""
-        return self.peer.pt if self.peer is not None else self.pt
 
     def send_frames(self, frames: list[bytes], now: float) -> None:
         """Send player frames to the phone."""
@@ -122,7 +116,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         assert self.tap is not None
         ts, ssrc = _TS_SSRC.unpack_from(data, 4)
         payload = data[payload_offset(data) : payload_end(data)]
-        self.tap(ssrc, ts, payload, time.monotonic())
+        self.tap(ssrc, ts, payload, time.monotonic())  # exact arrival: it anchors alignment
 
     def _on_dtmf(self, data: bytes) -> None:
         """Feed the RFC 4733 detector."""

@@ -23,6 +23,7 @@ from .endpoint import RtpEndpoint, Source
 from .player import PTIME, Player, PromptCache
 from .ports import PortPool
 from .recorder import AGENT, CALLER, StereoMixer
+from .stream import TickClock
 
 Emit = Callable[[dict[str, Any]], None]
 EmitAudio = Callable[[int, bytes], None]
@@ -53,6 +54,7 @@ class Engine:
         self._players: dict[int, RtpEndpoint] = {}
         self._recordings: dict[int, _Recording] = {}
         self._prompts = PromptCache()
+        self._clock = TickClock()
         self._next_id = 1
         self._tick_handle: asyncio.TimerHandle | None = None
         self._tick_n = 0
@@ -72,7 +74,7 @@ class Engine:
 
     def _tick(self) -> None:
         """Send due player frames; every 100 ms flush recordings and close stale DTMF."""
-        now = time.monotonic()
+        now = self._clock.update()
         for ep in list(self._players.values()):
             player = ep.player
             if player is None:
@@ -100,15 +102,17 @@ class Engine:
     async def create_endpoint(self, call_id: str, leg: str) -> dict[str, Any]:
         """Bind a UDP socket on a free even port."""
         loop = asyncio.get_running_loop()
-        ep = RtpEndpoint(self._next_id, call_id, leg, self._on_digit)
+        ep = RtpEndpoint(self._next_id, call_id, leg, self._on_digit, self._clock)
         for _ in range(len(self._ports) or 1):
             port = self._ports.take()
             try:
                 await loop.create_datagram_endpoint(lambda: ep, local_addr=(self._host, port))
             except OSError as err:
                 self._ports.give_back(port)
-                if err.errno != errno.EADDRINUSE:
-                    raise
+                # uvloop wraps the bind error: the errno is on the cause.
+                cause = err.__cause__ if isinstance(err.__cause__, OSError) else err
+                if errno.EADDRINUSE not in (err.errno, cause.errno):
+                    raise MediaStateError(f"cannot bind {self._host}:{port}: {err}") from err
                 continue
             self._next_id += 1
             self._endpoints[ep.id] = ep

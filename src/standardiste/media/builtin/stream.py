@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import struct
+import time
 
 from .rtp import payload_end, payload_offset
 
@@ -19,13 +20,32 @@ _HEADER = struct.Struct("!BBHII")
 SAMPLES_PER_MS = 8
 
 
+class TickClock:
+    """Monotonic time refreshed by the worker tick, so the per-packet path reads an attribute.
+
+    20 ms of staleness only affects the timestamp jump at a source switch, which the marker bit
+    flags anyway.
+    """
+
+    __slots__ = ("now",)
+
+    def __init__(self) -> None:
+        self.now = time.monotonic()
+
+    def update(self) -> float:
+        """Read the monotonic clock and return it."""
+        self.now = time.monotonic()
+        return self.now
+
+
 class OutStream:
     """Outgoing SSRC/seq/timestamp state of one endpoint."""
 
-    __slots__ = ("_src", "_ts_off", "_seq_off", "last_mono", "seq", "ssrc", "ts")
+    __slots__ = ("_clock", "_src", "_ts_off", "_seq_off", "last_mono", "seq", "ssrc", "ts")
 
-    def __init__(self, rng: random.Random | None = None) -> None:
+    def __init__(self, clock: TickClock, rng: random.Random | None = None) -> None:
         rng = rng or random.Random()
+        self._clock = clock
         # §5.1: random initial sequence number and timestamp; §8.1 random SSRC.
         self.ssrc = rng.getrandbits(32)
         self.seq = rng.getrandbits(16)
@@ -57,7 +77,7 @@ class OutStream:
         self.last_mono = now
         return _HEADER.pack(0x80, marker | pt, seq, ts, self.ssrc) + payload
 
-    def relay(self, data: bytes, pt: int, now: float, table: bytes | None) -> bytes:
+    def relay(self, data: bytes, pt: int, table: bytes | None) -> bytes | bytearray:
         """Rewrite a packet received on the peer leg for this leg's phone.
 
         ``table`` transcodes the payload (PCMU <-> PCMA) with ``bytes.translate``.
@@ -67,18 +87,18 @@ class OutStream:
         if in_ssrc != self._src:  # new source: re-base so our stream stays continuous
             self._src = in_ssrc
             self._seq_off = self.seq - in_seq
-            self._ts_off = self._switch_ts(now) - in_ts
+            self._ts_off = self._switch_ts(self._clock.now) - in_ts
             marker = 0x80
         seq = (in_seq + self._seq_off) & 0xFFFF
         ts = (in_ts + self._ts_off) & 0xFFFFFFFF
         if ((seq - self.seq) & 0xFFFF) < 0x8000:  # not a reordered older packet
             self.seq = (seq + 1) & 0xFFFF
             self.ts = ts
-        self.last_mono = now
+        self.last_mono = self._clock.now
         if table is None and not data[0] & 0x3F:  # no CSRC, extension, padding: fast path
             out = bytearray(data)
             _REWRITE.pack_into(out, 1, marker | pt, seq, ts, self.ssrc)
-            return bytes(out)
+            return out
         start, end = payload_offset(data), payload_end(data)
         payload = data[start:end]
         if table is not None:
