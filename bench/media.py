@@ -353,6 +353,7 @@ class Row:
     sut_drops: int
     gen_drops: int
     late: float
+    us_per_packet: float
     cpu: float
     gen_cpu: float
     p50: float
@@ -360,7 +361,8 @@ class Row:
 
     @property
     def calls_per_core(self) -> float:
-        return self.calls / self.cpu if self.cpu else float("inf")
+        """Calls one core can relay at 100 % CPU: 100 packets per second per call."""
+        return 1e6 / (100 * self.us_per_packet) if self.us_per_packet else float("inf")
 
 
 async def measure(sut: Any, n: int, warmup: float, duration: float, pin: bool) -> Row:
@@ -368,13 +370,15 @@ async def measure(sut: Any, n: int, warmup: float, duration: float, pin: bool) -
     gen = Generator(cpu=1 if pin else None)
     try:
         legs = await sut.setup(n, gen.ports)
+        c_start = cpu_seconds(sut.pid)
         gen.run([[list(addr), k] for addr, k in legs], warmup, duration)
         await asyncio.sleep(warmup)
         c0, t0 = cpu_seconds(sut.pid), time.monotonic()
         await asyncio.sleep(duration)
         c1, t1 = cpu_seconds(sut.pid), time.monotonic()
         res = await asyncio.to_thread(gen.result)
-        sut_drops = udp_drops(range(sut.ports[0], sut.ports[1] + 1))
+        c_end = cpu_seconds(sut.pid)
+        sut_drops = udp_drops({port for (_, port), _ in legs})
         gen_drops = udp_drops(set(gen.ports))
     finally:
         await sut.teardown()
@@ -388,6 +392,7 @@ async def measure(sut: Any, n: int, warmup: float, duration: float, pin: bool) -
         sut_drops=sut_drops,
         gen_drops=gen_drops,
         late=res["late_rounds"] / max(1, res["rounds"]),
+        us_per_packet=1e6 * (c_end - c_start) / max(1, res["received"]),
         cpu=(c1 - c0) / (t1 - t0),
         gen_cpu=res["gen_cpu"],
         p50=res["p50_ms"],
@@ -399,14 +404,14 @@ def table(rows: list[Row]) -> str:
     """Format the results as a Markdown table."""
     out = [
         "| SUT | calls | offered pps | SUT loss | SUT socket drops | SUT CPU (cores) "
-        "| CPU per call (% core) | calls/core at 100 % | latency p50 / p99 ms "
-        "| generator CPU | generator late rounds / drops |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| CPU µs per packet | CPU per call (% core) | calls/core at 100 % "
+        "| latency p50 / p99 ms | generator CPU | generator late rounds / drops |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         out.append(
             f"| {r.sut} | {r.calls} | {r.pps:,.0f} | {r.loss:.4%} | {r.sut_drops} | {r.cpu:.3f} "
-            f"| {100 * r.cpu / r.calls:.4f} | {r.calls_per_core:,.0f} "
+            f"| {r.us_per_packet:.2f} | {100 / r.calls_per_core:.4f} | {r.calls_per_core:,.0f} "
             f"| {r.p50:.1f} / {r.p99:.1f} | {r.gen_cpu:.2f} | {r.late:.0%} / {r.gen_drops} |"
         )
     return "\n".join(out)
@@ -423,7 +428,8 @@ async def main_async(args: argparse.Namespace) -> None:
             rows.append(row)
             print(
                 f"{row.sut:40} N={n:5} loss={row.loss:.4%} sut_drops={row.sut_drops} "
-                f"gen_drops={row.gen_drops} cpu={row.cpu:.3f} gen={row.gen_cpu:.2f} "
+                f"gen_drops={row.gen_drops} cpu={row.cpu:.3f} us/pkt={row.us_per_packet:.2f} "
+                f"gen={row.gen_cpu:.2f} "
                 f"late_rounds={row.late:.0%}",
                 flush=True,
             )
@@ -431,7 +437,7 @@ async def main_async(args: argparse.Namespace) -> None:
     print(table(rows))
     print()
     for name in {r.sut for r in rows}:
-        ok = [r for r in rows if r.sut == name and r.loss == 0]
+        ok = [r for r in rows if r.sut == name and r.loss == 0 and r.sut_drops == 0]
         best = max(ok, key=lambda r: r.calls) if ok else None
         med = statistics.median(r.calls_per_core for r in rows if r.sut == name)
         print(

@@ -9,9 +9,9 @@ import time
 
 import numpy as np
 import pytest
-from media_phones import dominant_hz, wire
+from media_phones import TEST_PORTS, dominant_hz, wire
 
-from standardiste.media.builtin import g711
+from standardiste.media.builtin import BuiltinMediaPlane, g711
 from standardiste.media.builtin.wavio import read_prompt
 from standardiste.media.errors import MediaStateError, UnknownEndpointError, WorkerError
 from standardiste.media.plane import Leg, MediaPlane
@@ -139,3 +139,52 @@ async def test_a_dead_worker_fails_calls_instead_of_hanging(plane, phones):
     assert await asyncio.wait_for(playback.done, 5) is False
     with pytest.raises(WorkerError):
         await asyncio.wait_for(plane.hold(ce.id), 5)
+
+
+async def test_transfer_rebridges_the_caller_to_a_new_agent(plane, phones):
+    caller, agent, ce, ae = await bridged_call(plane, phones)
+    second = await phones(g711.PCMU)
+    ae2 = await plane.create_endpoint("call-1", Leg.AGENT)
+    await wire(plane, second, ae2)
+    second.start_tone(1600)
+    await asyncio.sleep(0.2)
+    await plane.bridge(ce.id, ae2.id)  # blind transfer: the first agent is cut off
+    t_switch = time.monotonic()
+    await plane.release(ae.id)
+    await asyncio.sleep(0.5)
+    assert abs(dominant_hz(caller.audio(t_switch + 0.1)) - 1600) < 15
+    assert abs(dominant_hz(second.audio(t_switch + 0.1)) - 440) < 15
+    assert len(agent.audio(t_switch + 0.05)) == 0
+    # One SSRC and a continuous sequence towards the caller across the switch.
+    to_caller = [p for _, p in caller.received]
+    assert len({p.ssrc for p in to_caller}) == 1
+    seqs = [p.seq for p in to_caller]
+    assert all((b - a) & 0xFFFF == 1 for a, b in zip(seqs, seqs[1:], strict=False))
+
+
+async def test_calls_spread_over_workers_and_keep_their_legs_together(phones):
+    mp = BuiltinMediaPlane(ports=TEST_PORTS, workers=2)
+    await mp.start()
+    try:
+        eps = {}
+        for call in ("w-a", "w-b"):
+            eps[call] = (
+                await mp.create_endpoint(call, Leg.CALLER),
+                await mp.create_endpoint(call, Leg.AGENT),
+            )
+        assert {eps["w-a"][0].id[0], eps["w-b"][0].id[0]} == {"0", "1"}
+        assert eps["w-a"][0].id[0] == eps["w-a"][1].id[0]
+        with pytest.raises(MediaStateError):
+            await mp.bridge(eps["w-a"][0].id, eps["w-b"][1].id)
+        caller, agent = await phones(g711.PCMU), await phones(g711.PCMU)
+        ce, ae = eps["w-b"]
+        await wire(mp, caller, ce)
+        await wire(mp, agent, ae)
+        await mp.bridge(ce.id, ae.id)
+        caller.start_tone(440)
+        await asyncio.sleep(0.4)
+        assert abs(dominant_hz(agent.audio()) - 440) < 15
+        assert len(set(mp.worker_pids)) == 2
+    finally:
+        await mp.close()
+        await mp.wait_closed()

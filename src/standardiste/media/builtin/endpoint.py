@@ -36,13 +36,15 @@ DigitSink = Callable[["RtpEndpoint", DtmfDigit], None]
 class RtpEndpoint(asyncio.DatagramProtocol):
     """A leg's socket: receives from its phone, relays to the peer, sends prompts."""
 
+    transport: asyncio.DatagramTransport  # set by connection_made before any packet flows
+
     def __init__(
         self, ep_id: int, call_id: str, leg: str, on_digit: DigitSink, clock: TickClock
     ) -> None:
         self.id = ep_id
         self.call_id = call_id
         self.leg = leg
-        self.transport: asyncio.DatagramTransport | None = None
+        self.closed = False
         self.local_port = 0
         self.remote: tuple[str, int] | None = None
         self.pt = g711.PCMU
@@ -70,7 +72,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         """Ignore ICMP errors: the phone may not listen yet (or has gone)."""
         self.dropped += 1
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         """Relay, detect DTMF and tap for recording; the per-packet hot path."""
         remote = self.remote
         if addr != remote:
@@ -105,7 +107,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
     def send_frames(self, frames: list[bytes], now: float) -> None:
         """Send player frames to the phone."""
         remote, transport = self.remote, self.transport
-        if remote is None or transport is None:
+        if remote is None or self.closed:
             return
         for payload in frames:
             transport.sendto(self.out.frame(payload, self.pt, now, self.player), remote)
@@ -127,6 +129,6 @@ class RtpEndpoint(asyncio.DatagramProtocol):
 
     def close(self) -> None:
         """Close the socket."""
-        if self.transport is not None:
+        if not self.closed:
+            self.closed = True
             self.transport.close()
-            self.transport = None
