@@ -20,6 +20,7 @@ from standardiste.domain.model import (
     QueueDef,
 )
 from standardiste.governance.pause_reasons import sensitive_terms
+from standardiste.governance.register import GovernanceConfig
 
 Level = int  # skill level 1..5
 Role = Literal["agent", "supervisor", "analyst", "admin", "dpo", "incident_officer"]
@@ -137,8 +138,9 @@ class Config(_Model):
     agents: list[Agent] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
     security: Security = Security()
-    # Sections owned by other components, validated by them (governance, channels, entry points).
-    governance: dict[str, Any] = Field(default_factory=dict)
+    # The processing register validates itself (R-GOV); channel sections are validated by the
+    # channel that owns them when it is wired.
+    governance: GovernanceConfig = GovernanceConfig()
     voice: dict[str, Any] = Field(default_factory=dict)
     email: dict[str, Any] = Field(default_factory=dict)
     mail: dict[str, Any] = Field(default_factory=dict)
@@ -170,14 +172,26 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out or "(root)"
 
 
+def _issues(error: Any) -> list[ConfigIssue]:
+    """Turn one pydantic error into issues; section validators report "path: message" lines."""
+    where = _path(tuple(error["loc"]))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    out = []
+    for line in message.splitlines():
+        path, sep, text = line.partition(": ")
+        if sep and " " not in path and path.startswith(where.split("[")[0]):
+            out.append(ConfigIssue(path, text))
+        else:
+            out.append(ConfigIssue(where, line))
+    return out
+
+
 def parse_config(data: dict[str, Any]) -> Config:
     """Validate a configuration mapping; raise ConfigError listing every problem."""
     try:
         cfg = Config.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(
-            [ConfigIssue(_path(tuple(e["loc"])), e["msg"]) for e in err.errors()]
-        ) from err
+        raise ConfigError([i for e in err.errors() for i in _issues(e)]) from err
     issues = semantic_issues(cfg)
     if issues:
         raise ConfigError(issues)

@@ -105,33 +105,6 @@ async def get_interaction(
     return item.as_dict()
 
 
-@router.post("/{interaction_id}/{action}")
-async def act(
-    interaction_id: str,
-    action: Action,
-    request: Request,
-    principal: Principal = Depends(current_principal),
-) -> dict[str, Any]:
-    """Accept, decline, hold, resume, end or abandon an interaction."""
-    rt = get_runtime(request)
-    svc = rt.service
-    item = svc.centre.interaction(interaction_id)
-    _acting(rt, principal, item, action)
-    if action == "accept":
-        await svc.accept(interaction_id, principal.agent_id or "")
-    elif action == "decline":
-        await svc.decline(interaction_id, principal.agent_id or "", "declined")
-    elif action == "hold":
-        await svc.hold(interaction_id)
-    elif action == "resume":
-        await svc.resume(interaction_id)
-    elif action == "end":
-        await svc.end(interaction_id, "agent")
-    else:
-        await svc.abandon(interaction_id)
-    return svc.centre.interaction(interaction_id).as_dict()
-
-
 @router.post("/{interaction_id}/complete")
 async def complete(
     interaction_id: str,
@@ -165,3 +138,31 @@ async def transfer(
     _acting(rt, principal, item, "transfer")
     await rt.service.transfer(interaction_id, to_queue=body.to_queue, to_agent=body.to_agent)
     return rt.service.centre.interaction(interaction_id).as_dict()
+
+
+# Declared last so that /complete and /transfer match their own routes first.
+@router.post("/{interaction_id}/{action}")
+async def act(
+    interaction_id: str,
+    action: Action,
+    request: Request,
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    """Accept, decline, hold, resume, end or abandon an interaction."""
+    rt = get_runtime(request)
+    svc = rt.service
+    item = svc.centre.interaction(interaction_id)
+    _acting(rt, principal, item, action)
+    if action == "accept":
+        await svc.accept(interaction_id, principal.agent_id or "")
+    elif action == "decline":
+        await svc.decline(interaction_id, principal.agent_id or "", "declined")
+    elif action == "hold":
+        await svc.hold(interaction_id)
+    elif action == "resume":
+        await svc.resume(interaction_id)
+    elif action == "end":
+        await svc.end(interaction_id, "agent")
+    else:
+        await svc.abandon(interaction_id)
+    return svc.centre.interaction(interaction_id).as_dict()
