@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from standardiste.channels.mail.errors import InvalidOutcome
@@ -25,7 +25,8 @@ class Outcome(enum.StrEnum):
 
 
 class _Projection(Protocol):
-    interactions: Mapping[str, Any]
+    @property
+    def interactions(self) -> Mapping[str, Any]: ...
 
 
 class MailService(Protocol):
@@ -42,7 +43,7 @@ class MailService(Protocol):
         *,
         interaction_id: str | None = None,
         priority: int | None = None,
-        events: Iterable[Event] = (),
+        events: Sequence[Event] = (),
     ) -> str: ...
 
     async def complete(

@@ -113,6 +113,9 @@ class LetterIntake:
         self, staged: StagedFile, source: str, name: str | None, submitted_by: str | None
     ) -> IntakeResult:
         lid = staged.letter_id
+        if name is not None:
+            # Metadata only (never a path): keep the base name, bounded.
+            name = name.replace("\\", "/").rsplit("/", 1)[-1][:255] or None
         # A retry after a crash keeps the first reception time (it starts the service-level clock).
         meta = await asyncio.to_thread(self.store.read_json, lid, LETTER_JSON) or {
             "letter_id": lid,

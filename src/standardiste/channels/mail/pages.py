@@ -112,7 +112,13 @@ class PageRenderer:
                         page = page.convert("RGB")
                     count += 1
                     page.save(work / page_name(count), format="PNG")
-        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as err:
+        except (
+            UnidentifiedImageError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,  # raised when warnings are errors (-W error)
+            OSError,
+            ValueError,
+        ) as err:
             return RenderResult("failed", error=f"unreadable image: {err}")
         return RenderResult("ok", pages=count, total_pages=total)
 
