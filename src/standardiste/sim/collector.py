@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 
 from standardiste.domain import events as ev
 from standardiste.domain.events import Event
+from standardiste.domain.kpis import AVAILABLE_STATES, BUSY_STATES
 
-# Accounted states that count as handling for occupancy (B.8: talk + hold + ACW, and the ring).
-HANDLING = frozenset({"alerting", "busy_voice", "busy_email", "busy_mail", "acw"})
+# Occupancy states come from the shared KPI definitions (domain/kpis.py), as in the reports.
+HANDLING = BUSY_STATES
+AVAILABLE = AVAILABLE_STATES
 # Fields of QueueCounts, in CSV order.
 COUNT_FIELDS = (
     "offered",
@@ -139,7 +141,7 @@ class Collector:
             a.logged_in += end - start
             if state in HANDLING:
                 a.handling += end - start
-            elif state == "ready":
+            elif state in AVAILABLE:
                 a.ready += end - start
             return
         last = min(int(end // self.interval_s), self.intervals - 1)
@@ -152,5 +154,5 @@ class Collector:
             a.logged_in += hi - lo
             if state in HANDLING:
                 a.handling += hi - lo
-            elif state == "ready":
+            elif state in AVAILABLE:
                 a.ready += hi - lo

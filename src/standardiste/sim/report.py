@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from standardiste.domain import kpis
+from standardiste.domain.erlang import SlDefinition
 from standardiste.sim.collector import AgentTime, Collector, QueueCounts
 
 # Student t quantiles (0.975) for 1..30 degrees of freedom; beyond, 1.96 + 2.4/df is within
@@ -34,18 +36,34 @@ def _ratio(num: float, den: float) -> float:
 
 
 def queue_kpis(c: QueueCounts) -> dict[str, float]:
-    """Return the KPI values of one queue-interval (B.8 definitions)."""
+    """Return the KPI values of one queue-interval, computed by the shared domain/kpis.py."""
+    shared = kpis.QueueCounters(
+        offered=c.offered,
+        answered=c.answered,
+        answered_in_sl=c.answered_within,
+        abandoned=c.abandoned - c.abandoned_short,
+        short_abandoned=c.abandoned_short,
+        abandoned_in_sl=c.abandoned_within,
+        handled=c.answered,
+        wait_answered_s=c.wait_answered_s,
+        talk_s=c.handle_s,  # talk + hold + after-call work, as simulated
+    )
+    values = kpis.queue_kpis(shared)
     return {
         "offered": c.offered,
         "answered": c.answered,
         "abandoned": c.abandoned,
-        "sl": _ratio(c.answered_within, c.offered),  # SL_off: abandons count as failures
-        "sl_sa": _ratio(c.answered_within, c.offered - c.abandoned_short),  # short abandons out
-        "p_wait": _ratio(c.waited, c.offered),
-        "asa": _ratio(c.wait_answered_s, c.answered),  # answered calls only
-        "abandon_rate": _ratio(c.abandoned, c.offered),
-        "aht": _ratio(c.handle_s, c.answered),
+        "sl": _nan(kpis.service_level(shared, SlDefinition.OFFERED)),
+        "sl_sa": _nan(kpis.service_level(shared, SlDefinition.SHORT_ABANDON)),
+        "p_wait": _ratio(c.waited, c.offered),  # not a report KPI; the Erlang oracle's P(W>0)
+        "asa": _nan(values["asa"]),
+        "abandon_rate": _nan(values["abandon_rate"]),
+        "aht": _nan(values["aht"]),
     }
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
 
 
 def agent_kpis(a: AgentTime, interval_s: float) -> dict[str, float]:
