@@ -11,6 +11,8 @@ Params = dict[str, str | None]
 
 _HOST_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.\-_]*[A-Za-z0-9])?)$")
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*$")
+# §20.42: LWS is allowed around the slashes of sent-protocol
+_VIA_RE = re.compile(r"^\s*SIP\s*/\s*2\.0\s*/\s*([A-Za-z0-9\-.!%*_+`'~]+)\s+(.*)$", re.I | re.S)
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9\-.!%*_+`'~]+$")
 
 
@@ -229,13 +231,13 @@ class Via:
     @classmethod
     def parse(cls, text: str) -> Via:
         """Parse one Via value; raise SipParseError when malformed."""
-        proto, _, rest = text.strip().partition(" ")
-        pieces = [p.strip() for p in proto.split("/")]
-        if len(pieces) != 3 or pieces[0].upper() != "SIP" or pieces[1] != "2.0" or not pieces[2]:
-            raise SipParseError(f"bad Via protocol {proto[:40]!r}")
+        m = _VIA_RE.match(text)
+        if m is None:
+            raise SipParseError(f"bad Via {text[:40]!r}")
+        transport, rest = m.group(1), m.group(2)
         hostport, _, ptext = rest.strip().partition(";")
         host, port = parse_hostport(hostport.strip())
-        return cls(pieces[2].upper(), host, port, parse_params(ptext))
+        return cls(transport.upper(), host, port, parse_params(ptext))
 
     @property
     def branch(self) -> str | None:
