@@ -341,6 +341,78 @@ class RtpengineSut:
         self.tmp.cleanup()
 
 
+def floor_main() -> None:
+    """Minimal uvloop relay (no rewriting, no checks): the event-loop floor for comparison."""
+    import uvloop
+
+    cfg = json.loads(sys.stdin.readline())
+
+    class Leg(asyncio.DatagramProtocol):
+        def __init__(self, remote: tuple[str, int]) -> None:
+            self.remote = remote
+            self.peer: Leg | None = None
+
+        def connection_made(self, transport: Any) -> None:
+            self.transport = transport
+
+        def datagram_received(self, data: bytes, addr: Any) -> None:
+            peer = self.peer
+            peer.transport.sendto(data, peer.remote)  # type: ignore[union-attr]
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        ports = []
+        for i, (ra, rb) in enumerate(cfg["pairs"]):
+            a, b = Leg((HOST, ra)), Leg((HOST, rb))
+            a.peer, b.peer = b, a
+            base = cfg["base"] + 4 * i
+            await loop.create_datagram_endpoint(lambda a=a: a, local_addr=(HOST, base))
+            await loop.create_datagram_endpoint(lambda b=b: b, local_addr=(HOST, base + 2))
+            ports += [base, base + 2]
+        print(json.dumps({"ports": ports}), flush=True)
+        await loop.run_in_executor(None, sys.stdin.readline)
+
+    uvloop.run(serve())
+
+
+class FloorSut:
+    """Bare uvloop forwarding in a process of its own: what any Python relay costs at least."""
+
+    name = "floor: bare uvloop forward"
+    ports = BUILTIN_PORTS
+
+    def __init__(self, cpu: int | None) -> None:
+        self.cpu = cpu
+
+    async def setup(self, n: int, gen_ports: list[int]) -> list[tuple[tuple[str, int], int]]:
+        self.proc = await asyncio.create_subprocess_exec(
+            *(["taskset", "-c", str(self.cpu)] if self.cpu is not None else []),
+            sys.executable,
+            __file__,
+            "--floor-relay",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        self.pid = self.proc.pid
+        pairs = [
+            (gen_ports[(2 * i) % GEN_SOCKETS], gen_ports[(2 * i + 1) % GEN_SOCKETS])
+            for i in range(n)
+        ]
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({"pairs": pairs, "base": self.ports[0]}).encode() + b"\n")
+        await self.proc.stdin.drain()
+        ports = json.loads(await self.proc.stdout.readline())["ports"]
+        return [
+            ((HOST, port), (2 * (k // 2) + k % 2) % GEN_SOCKETS) for k, port in enumerate(ports)
+        ]
+
+    async def teardown(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"\n")
+        await self.proc.stdin.drain()
+        await self.proc.wait()
+
+
 # -- orchestration ----------------------------------------------------------------------------
 
 
@@ -421,7 +493,7 @@ async def main_async(args: argparse.Namespace) -> None:
     """Run the sweep for both SUTs, alternating so background load hits both alike."""
     rows: list[Row] = []
     for n in args.calls:
-        for make in (BuiltinSut, RtpengineSut):
+        for make in (BuiltinSut, RtpengineSut, FloorSut):
             row = await measure(
                 make(0 if args.pin else None), n, args.warmup, args.duration, args.pin
             )
@@ -445,6 +517,9 @@ async def main_async(args: argparse.Namespace) -> None:
             f"median extrapolated calls/core = {med:,.0f}"
         )
     b = [r for r in rows if r.sut.startswith("builtin")]
+    f = [r for r in rows if r.sut.startswith("floor")]
+    floor = statistics.median(x.us_per_packet / y.us_per_packet for x, y in zip(b, f, strict=True))
+    print(f"builtin / bare-uvloop CPU per packet (median over N): {floor:.2f}")
     e = [r for r in rows if r.sut.startswith("rtpengine")]
     ratios = [x.calls_per_core / y.calls_per_core for x, y in zip(b, e, strict=True)]
     ratio = statistics.median(ratios)
@@ -455,6 +530,9 @@ def main() -> None:
     """Parse arguments and run."""
     if "--generator" in sys.argv:
         generator_main()
+        return
+    if "--floor-relay" in sys.argv:
+        floor_main()
         return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", default="250,500,1000,1500")
