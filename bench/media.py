@@ -402,9 +402,8 @@ class FloorSut:
         self.proc.stdin.write(json.dumps({"pairs": pairs, "base": self.ports[0]}).encode() + b"\n")
         await self.proc.stdin.drain()
         ports = json.loads(await self.proc.stdout.readline())["ports"]
-        return [
-            ((HOST, port), (2 * (k // 2) + k % 2) % GEN_SOCKETS) for k, port in enumerate(ports)
-        ]
+        # Leg k of the relay answers generator socket k mod GEN_SOCKETS, as the pairs above.
+        return [((HOST, port), k % GEN_SOCKETS) for k, port in enumerate(ports)]
 
     async def teardown(self) -> None:
         assert self.proc.stdin is not None
