@@ -47,9 +47,9 @@ def centre_definition(scenario: Scenario) -> CentreDef:
     if len(agents) != sum(g.count for g in scenario.agents):
         raise ScenarioError("scenario.duplicate_agent", "agent group prefixes must be unique")
     reasons = {b.reason for g in scenario.agents for b in g.breaks}
-    pause_reasons = CentreDef.__dataclass_fields__["pause_reasons"].default
+    base = CentreDef(queues=queues, agents=agents)
     return CentreDef(
         queues=queues,
         agents=agents,
-        pause_reasons=frozenset(pause_reasons) | reasons | {END_OF_SHIFT},
+        pause_reasons=base.pause_reasons | reasons | {END_OF_SHIFT},
     )

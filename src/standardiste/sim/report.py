@@ -19,8 +19,9 @@ _T975 = (
     2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
     2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
 )  # fmt: skip
-QUEUE_KPIS = ("offered", "answered", "abandoned", "sl", "sl_sa", "p_wait", "asa", "abandon_rate")
-QUEUE_KPIS += ("aht",)
+QUEUE_KPIS: tuple[str, ...] = (
+    "offered", "answered", "abandoned", "sl", "sl_sa", "p_wait", "asa", "abandon_rate", "aht",
+)  # fmt: skip
 AGENT_KPIS = ("agents", "occupancy")
 
 
