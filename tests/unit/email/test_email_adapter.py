@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 from pathlib import Path
@@ -163,3 +164,10 @@ async def test_index_rebuilds_from_events(h: Harness) -> None:
     spool_id = h.received()[0]["spool_id"]
     assert await fresh.is_committed(spool_id)
     assert fresh.index.by_message_id("<M1@example.org>") == h.received()[0]["conversation_id"]
+
+
+async def test_concurrent_copies_commit_once(h: Harness) -> None:
+    raw = mail("<same@example.org>")
+    results = await asyncio.gather(*(h.deliver(raw) for _ in range(5)))
+    assert len(set(results)) == 1
+    assert len(h.received()) == 1 and len(h.service.centre.interactions) == 1

@@ -84,8 +84,9 @@ class EmailAdapter:
         self._ack = ack
         self._cap = attachment_cap
         self._end_on_sent = end_on_sent
-        # One intake at a time: threading and dedup decisions read the index they then update.
-        self._lock = asyncio.Lock()
+        # Copies of one mail (retry, IMAP and SMTP) are serialised by their dedup key; different
+        # mails commit concurrently so the event log can group their commits.
+        self._inflight: dict[str, asyncio.Event] = {}
 
     def replay(self, events: Iterable[Event]) -> None:
         """Rebuild the index from the log at start-up."""
@@ -105,11 +106,18 @@ class EmailAdapter:
         """Commit one stored message; return its spool id (idempotent on retries)."""
         raw = await asyncio.to_thread(path.read_bytes)
         parsed = await asyncio.to_thread(parse_email, raw, attachment_cap=self._cap)
-        async with self._lock:
-            return await self._accept(path, raw, parsed, envelope, extra)
+        key = _dedup_key(parsed)
+        while key in self._inflight:
+            await self._inflight[key].wait()
+        done = self._inflight[key] = asyncio.Event()
+        try:
+            return await self._accept(path, raw, parsed, envelope, key, extra)
+        finally:
+            del self._inflight[key]
+            done.set()
 
     async def _accept(
-        self, path: Path, raw: bytes, parsed: ParsedEmail, env: InboundEnvelope,
+        self, path: Path, raw: bytes, parsed: ParsedEmail, env: InboundEnvelope, key: str,
         extra: dict[str, Any],
     ) -> str:  # fmt: skip
         if self.index.committed(env.spool_id):
@@ -118,7 +126,6 @@ class EmailAdapter:
         if imap and (imap["mailbox"], imap["uidvalidity"], imap["uid"]) in self.index.imap_seen:
             await asyncio.to_thread(path.unlink, missing_ok=True)
             return env.spool_id
-        key = _dedup_key(parsed)
         duplicate = self.index.duplicate_of(key)
         if duplicate is not None:
             # A retry after a lost 250, or the same mail seen twice over IMAP: keep one copy.

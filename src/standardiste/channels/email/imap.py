@@ -82,6 +82,7 @@ class ImapImporter:
         retry_base_s: float = 1.0,
         retry_max_s: float = 300.0,
         use_idle: bool = True,
+        batch: int = 25,
         on_status: Callable[[ImapStatus], Awaitable[None]] | None = None,
     ) -> None:
         self.account = account
@@ -95,6 +96,7 @@ class ImapImporter:
         self._retry_base = retry_base_s
         self._retry_max = retry_max_s
         self._use_idle = use_idle
+        self._batch = batch
         self._on_status = on_status
         self.status = ImapStatus("starting")
         self.imported = 0
@@ -209,10 +211,13 @@ class ImapImporter:
             # RFC 3501 §2.3.1.1: a new UIDVALIDITY invalidates every UID; rescan from the start
             # and let Message-ID deduplication drop what was already imported.
             cursor = Cursor(uidvalidity, 0)
-        for uid in await self._uids_after(client, cursor.last_uid):
-            await self._import(client, uidvalidity, uid)
-            cursor = Cursor(uidvalidity, uid)
-            await self._cursors.save(self.account.key, cursor)
+        uids = await self._uids_after(client, cursor.last_uid)
+        for start in range(0, len(uids), self._batch):
+            batch = uids[start : start + self._batch]
+            await self._import_batch(client, uidvalidity, batch)
+            # Saved only once the whole batch is committed; a crash re-fetches it and the
+            # sink's (uidvalidity, uid) and Message-ID checks drop what was already taken.
+            await self._cursors.save(self.account.key, Cursor(uidvalidity, batch[-1]))
 
     async def _uids_after(self, client: aioimaplib.IMAP4, last_uid: int) -> list[int]:
         response = await self._command(client, "search", f"{last_uid + 1}:*")
@@ -223,11 +228,16 @@ class ImapImporter:
         # "n:*" always matches the highest UID even when it is below n (RFC 3501 §6.4.8).
         return sorted(u for u in set(uids) if u > last_uid)
 
-    async def _import(self, client: aioimaplib.IMAP4, uidvalidity: int, uid: int) -> None:
-        response = await self._command(client, "fetch", str(uid), "(UID BODY.PEEK[])")
-        raw = _literal(response.lines)
-        if raw is None:
-            return  # expunged between SEARCH and FETCH
+    async def _import_batch(
+        self, client: aioimaplib.IMAP4, uidvalidity: int, uids: list[int]
+    ) -> None:
+        response = await self._command(
+            client, "fetch", ",".join(map(str, uids)), "(UID BODY.PEEK[])"
+        )
+        messages = _literals(response.lines)  # uids expunged meanwhile are simply absent
+        await asyncio.gather(*(self._import(uidvalidity, uid, raw) for uid, raw in messages))
+
+    async def _import(self, uidvalidity: int, uid: int, raw: bytes) -> None:
         spool_id = new_spool_id()
         path = await asyncio.to_thread(self._spool.store, spool_id, [raw])
         env = InboundEnvelope(
@@ -286,9 +296,16 @@ def _uidvalidity(lines: list[Any]) -> int:
     raise ImapProtocolError("SELECT gave no UIDVALIDITY")
 
 
-def _literal(lines: list[Any]) -> bytes | None:
-    """Return the message literal of a FETCH response (aioimaplib yields it as a bytearray)."""
-    for line in lines:
-        if isinstance(line, bytearray):
-            return bytes(line)
-    return None
+def _literals(lines: list[Any]) -> list[tuple[int, bytes]]:
+    """Pair each message literal of a FETCH response with its UID (aioimaplib yields literals
+    as bytearrays; the UID item may come before or after the literal, RFC 3501 §7.4.2)."""
+    found: list[tuple[int, bytes]] = []
+    for i, line in enumerate(lines):
+        if not isinstance(line, bytearray):
+            continue
+        for neighbour in (lines[i - 1] if i else b"", lines[i + 1] if i + 1 < len(lines) else b""):
+            match = _FETCH_UID.search(bytes(neighbour))
+            if match and (neighbour is lines[i - 1] or b"FETCH" not in neighbour):
+                found.append((int(match.group(1)), bytes(line)))
+                break
+    return found

@@ -1,0 +1,233 @@
+"""Benchmark the e-mail channel: durable inbound SMTP acceptance and IMAP import rates.
+
+Run: python bench/email.py [--messages 400] [--clients 8] [--size 51200] [--repeat 3]
+Prints medians and ratios against references measured in the same run:
+aiosmtpd's plain Sink handler (no storage) for SMTP, a bare aioimaplib FETCH loop for IMAP.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is named email.py: drop its folder from the path before anything imports the
+# standard library's `email` package, or this script would shadow it.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "integration" / "email")]
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+import aioimaplib  # noqa: E402
+import aiosmtplib  # noqa: E402
+from aiosmtpd.handlers import Sink  # noqa: E402
+from aiosmtpd.smtp import SMTP  # noqa: E402
+from email_dovecot import Dovecot, free_port  # noqa: E402
+from email_stack import EmailStack  # noqa: E402
+
+from standardiste.channels.email.imap import ImapAccount, ImapImporter  # noqa: E402
+from standardiste.channels.email.imap_cursor import JsonCursorStore  # noqa: E402
+from standardiste.channels.email.smtp_in import ContactHandler, SmtpServer  # noqa: E402
+from standardiste.channels.email.spool import Spool  # noqa: E402
+from standardiste.domain.clock import SystemClock  # noqa: E402
+
+CONTACT = "contact@impots.example"
+
+
+def message(n: int, size: int) -> bytes:
+    """Return a message of about `size` bytes with a unique Message-ID."""
+    line = "Texte du courriel, ligne de soixante-dix caractères environ, pour le bench.\r\n"
+    body = line * max(1, size // len(line.encode()))
+    return (
+        f"From: Contribuable {n} <c{n}@example.org>\r\nTo: {CONTACT}\r\nSubject: Bench {n}\r\n"
+        f"Message-ID: <bench-{n}-{time.time_ns()}@example.org>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + body
+    ).encode()
+
+
+# -- load generator (runs in its own process so client CPU does not slow the server) -------
+
+
+async def client_load(port: int, total: int, clients: int, size: int) -> float:
+    """Send `total` messages over `clients` connections; return messages per second."""
+    payloads = [message(n, size) for n in range(total)]
+
+    async def worker(mine: list[bytes]) -> None:
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=60)
+        await smtp.connect()
+        for raw in mine:
+            await smtp.sendmail("bench@example.org", [CONTACT], raw)
+        await smtp.quit()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(payloads[i::clients]) for i in range(clients)))
+    return total / (time.perf_counter() - start)
+
+
+async def measure_smtp(start_server: Callable[[int], Any], args: argparse.Namespace) -> float:
+    """Start a server, drive it from a client process, return its messages per second."""
+    port = free_port(12525, 12599)
+    stop = await start_server(port)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--client", str(port), "--messages", str(args.messages),
+            "--clients", str(args.clients), "--size", str(args.size),
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, _ = await proc.communicate()
+        return float(out.decode().strip())
+    finally:
+        await stop()
+
+
+async def plain_sink(port: int) -> Callable[[], Any]:
+    """Reference: aiosmtpd's Sink handler (accepts and forgets)."""
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(Sink(), data_size_limit=40 * 2**20), "127.0.0.1", port
+    )
+
+    async def stop() -> None:
+        server.close()
+        await server.wait_closed()
+
+    return stop
+
+
+def spool_only(tmp: Path) -> Callable[[int], Any]:
+    """Our handler with durable spool (fsync + rename) and a sink that only acknowledges."""
+
+    class Ack:
+        async def accept(self, path: Path, envelope: Any) -> str:
+            return envelope.spool_id
+
+    async def start(port: int) -> Callable[[], Any]:
+        spool = Spool(tmp / f"spool-{port}-{time.time_ns()}")
+        handler = ContactHandler(addresses=[CONTACT], spool=spool, sink=Ack(), clock=SystemClock())
+        server = SmtpServer(handler, port=port, max_size=40 * 2**20)
+        await server.start()
+
+        async def stop() -> None:
+            server.close()
+            await server.wait_closed()
+
+        return stop
+
+    return start
+
+
+def full_stack(tmp: Path) -> Callable[[int], Any]:
+    """Durable spool + parse + thread + commit through the real CentreService (SQLite WAL)."""
+
+    async def start(port: int) -> Callable[[], Any]:
+        data = tmp / f"stack-{port}-{time.time_ns()}"
+        data.mkdir()
+        stack = EmailStack(data, smtp_port=port)
+        await stack.start()
+        return stack.stop
+
+    return start
+
+
+# -- IMAP ----------------------------------------------------------------------------------
+
+
+async def measure_imap(dovecot: Dovecot, tmp: Path, count: int) -> tuple[float, float]:
+    """Return (bare FETCH msg/s, full import msg/s) over the same mailbox."""
+    client = aioimaplib.IMAP4("127.0.0.1", dovecot.port, timeout=30)
+    await client.wait_hello_from_server()
+    await client.login("alice", "pw")
+    await client.select("INBOX")
+    start = time.perf_counter()
+    for uid in range(1, count + 1):
+        await client.uid("fetch", str(uid), "(UID BODY.PEEK[])")
+    bare = count / (time.perf_counter() - start)
+    await client.logout()
+
+    data = tmp / f"imap-{time.time_ns()}"
+    data.mkdir()
+    stack = EmailStack(data, smtp_port=0)
+    await stack.start()
+    account = ImapAccount("127.0.0.1", dovecot.port, "alice", "pw", contact_address=CONTACT)
+    importer = ImapImporter(
+        account, Spool(data / "imap"), stack.adapter, JsonCursorStore(data / "cursors"),
+        stack.clock, use_idle=False,
+    )  # fmt: skip
+    start = time.perf_counter()
+    await importer.start()
+    while importer.imported < count:  # noqa: ASYNC110 - the importer exposes a counter only
+        await asyncio.sleep(0.01)
+    full = count / (time.perf_counter() - start)
+    importer.close()
+    await importer.wait_closed()
+    await stack.stop()
+    return bare, full
+
+
+async def run(args: argparse.Namespace) -> None:
+    """Run every measurement `repeat` times and print the table."""
+    tmp = Path(tempfile.mkdtemp(prefix="std-bench-email-"))
+    rows: dict[str, list[float]] = {"sink": [], "spool": [], "stack": []}
+    for _ in range(args.repeat):
+        rows["sink"].append(await measure_smtp(plain_sink, args))
+        rows["spool"].append(await measure_smtp(spool_only(tmp), args))
+        rows["stack"].append(await measure_smtp(full_stack(tmp), args))
+    dovecot = Dovecot(free_port(11143, 11199), {"alice": "pw"})
+    await asyncio.to_thread(dovecot.start)
+    imap_bare, imap_full = [], []
+    try:
+        for n in range(args.imap_messages):
+            await asyncio.to_thread(dovecot.append, "alice", message(n, args.size))
+        for _ in range(args.repeat):
+            bare, full = await measure_imap(dovecot, tmp, args.imap_messages)
+            imap_bare.append(bare)
+            imap_full.append(full)
+    finally:
+        await asyncio.to_thread(dovecot.stop)
+        dovecot.cleanup()
+    med = {k: statistics.median(v) for k, v in rows.items()}
+    kb = args.size // 1024
+    print(f"\ninbound SMTP, {args.messages} msgs x {kb} KB, {args.clients} connections, "
+          f"median of {args.repeat}")  # fmt: skip
+    print(f"{'variant':58} {'msg/s':>9} {'vs sink':>8}")
+    labels = {
+        "sink": "reference: aiosmtpd Sink (no storage)",
+        "spool": "durable spool (fsync+rename) before 250, ack-only sink",
+        "stack": "durable + parse + commit via CentreService (SQLite)",
+    }
+    for key, label in labels.items():
+        print(f"{label:58} {med[key]:9.1f} {med[key] / med['sink']:8.2f}")
+    b, f = statistics.median(imap_bare), statistics.median(imap_full)
+    print(
+        f"\nIMAP import from Dovecot, {args.imap_messages} msgs x {kb} KB, median of {args.repeat}"
+    )
+    print(f"{'reference: bare aioimaplib UID FETCH loop':58} {b:9.1f} {1.0:8.2f}")
+    print(f"{'ImapImporter: fetch + spool + parse + commit':58} {f:9.1f} {f / b:8.2f}")
+
+
+def main() -> None:
+    """Parse arguments and run the benchmark (or the client load generator)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=400)
+    parser.add_argument("--imap-messages", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--size", type=int, default=50 * 1024)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--client", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        rate = asyncio.run(client_load(args.client, args.messages, args.clients, args.size))
+        print(rate)
+        return
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
