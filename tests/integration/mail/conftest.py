@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 # Share the unit tests' helpers (sample scans, centre definition) instead of copying them.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "mail"))
+# Appended, not prepended: other areas' `from conftest import ...` must not find ours.
+sys.path.append(str(Path(__file__).resolve().parents[2] / "unit" / "mail"))
 
 from mail_real import RealCentre, open_centre  # noqa: E402
 
