@@ -24,9 +24,9 @@ class CallerLeg(Leg):
     def __init__(self, call: Call, core: Core, tx: InviteServerTransaction) -> None:
         super().__init__(call, core)
         self.tx = tx
-        self.request: SipRequest = tx.request
+        self.invite: SipRequest = tx.request
         self.local_tag = new_tag()
-        self.remote_sdp = self.request.body or None
+        self.remote_sdp = self.invite.body or None
         tx.on_no_ack = self._no_ack
 
     @property
@@ -41,7 +41,7 @@ class CallerLeg(Leg):
         sdp: bytes | None = None,
         extra: list[tuple[str, str]] | None = None,
     ) -> SipResponse:
-        resp = self.request.create_response(status, reason, to_tag=self.local_tag)
+        resp = self.invite.create_response(status, reason, to_tag=self.local_tag)
         if status < 300:
             resp.add_header("Contact", str(self.core.contact))
             resp.add_header("Allow", self.core.allow)
@@ -64,7 +64,7 @@ class CallerLeg(Leg):
         if self.state not in ("init", "early"):
             raise CallStateError(f"cannot answer a caller leg in state {self.state}")
         self.dialog = Dialog.as_uas(
-            self.request, self.local_tag, self.core.contact, self.core.sent_by
+            self.invite, self.local_tag, self.core.contact, self.core.sent_by
         )
         self.core.register_dialog(self.dialog.id, self)
         self.state = "connected"
