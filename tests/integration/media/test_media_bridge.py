@@ -62,7 +62,7 @@ async def test_hold_gives_music_to_the_caller_and_nothing_to_the_agent(plane, ph
     assert len(music) >= 160 * 25
     assert music == g711.encode(read_prompt(MUSIC_ON_HOLD)[: len(music)], g711.PCMU)
     # The agent hears nothing while the caller is held (at most what was in flight).
-    held = agent.audio(t_hold + 0.05, t_unhold)
+    held = agent.audio(t_hold + 0.15, t_unhold)  # margin: packets already queued to us
     assert len(held) <= 160
     # After unhold the bridge is back both ways.
     assert abs(dominant_hz(caller.audio(t_unhold + 0.1)) - 1000) < 15
@@ -154,7 +154,7 @@ async def test_transfer_rebridges_the_caller_to_a_new_agent(plane, phones):
     await asyncio.sleep(0.5)
     assert abs(dominant_hz(caller.audio(t_switch + 0.1)) - 1600) < 15
     assert abs(dominant_hz(second.audio(t_switch + 0.1)) - 440) < 15
-    assert len(agent.audio(t_switch + 0.05)) == 0
+    assert len(agent.audio(t_switch + 0.15)) == 0
     # One SSRC and a continuous sequence towards the caller across the switch.
     to_caller = [p for _, p in caller.received]
     assert len({p.ssrc for p in to_caller}) == 1

@@ -52,11 +52,11 @@ async def test_mid_call_recording_is_stereo_aligned_and_silent_while_paused(
     info, spent = await record_with_pause(plane, "rec-1", ce, ae, tmp_path / "r.wav")
     left, right = read_stereo(info.path)
     assert len(left) == info.frames
-    # Starts at "record": the 0.6 s before it are absent.
-    assert abs(info.duration_s - spent) < 0.15
+    # Starts at "record": none of the 0.6 s before it is in the file (margins absorb RPC lag).
+    assert spent - 0.3 < info.duration_s <= spent + 0.02
     assert info.pause_mode is PauseMode.SILENCE
     (span,) = info.paused
-    assert abs(span.start_s - 0.5) < 0.1 and abs(span.end_s - span.start_s - 0.4) < 0.1
+    assert abs(span.start_s - 0.5) < 0.25 and abs(span.end_s - span.start_s - 0.4) < 0.25
     before = (0.1, span.start_s - 0.05)
     after = (span.end_s + 0.1, info.duration_s - 0.05)
     for lo, hi in (before, after):
@@ -110,7 +110,8 @@ async def test_skip_mode_and_a_pluggable_writer(phones, tmp_path):
     left, right = read_stereo(out)  # streamed header sizes: read to the end of data
     assert len(left) == info.frames
     (span,) = info.paused
-    assert abs(info.duration_s - (spent - (span.end_s - span.start_s))) < 0.15
+    assert info.duration_s <= spent - (span.end_s - span.start_s) + 0.02
+    assert info.duration_s > spent - (span.end_s - span.start_s) - 0.3
     # The paused span is cut: tones run without a silent gap through the junction.
     assert abs(dominant_hz(window(left, 0.1, info.duration_s - 0.05)) - 440) < 15
     assert abs(dominant_hz(window(right, 0.1, info.duration_s - 0.05)) - 1000) < 15

@@ -58,3 +58,12 @@ def test_non_digit_events_and_short_payloads_are_ignored():
     det = DtmfDetector()
     assert det.feed(bytes([16, 0x80, 0, 160]), 1000, 0.0) == []  # flash
     assert det.feed(b"\x01\x80", 2000, 0.0) == []
+
+
+def test_pending_tracks_an_open_event():
+    det = DtmfDetector()
+    assert not det.pending
+    det.feed(event_payload("4", end=False, duration=160), 1000, 0.0)
+    assert det.pending
+    det.feed(event_payload("4", end=True, duration=320), 1000, 0.02)
+    assert not det.pending

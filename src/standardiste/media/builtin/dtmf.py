@@ -55,6 +55,11 @@ class DtmfDetector:
             out.extend(self._finish())
         return out
 
+    @property
+    def pending(self) -> bool:
+        """Tell whether an event is open (started, not yet reported)."""
+        return self._ts is not None
+
     def expire(self, now: float) -> list[DtmfDigit]:
         """Report an event whose end packets never came."""
         if self._ts is not None and now - self._last_seen > EVENT_TIMEOUT_S:

@@ -58,6 +58,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self.table: bytes | None = None  # transcoding table for packets coming from the peer
         self.tap: Tap | None = None
         self.dtmf = DtmfDetector()
+        self.dtmf_watch: set[RtpEndpoint] | None = None  # the engine's "open DTMF event" set
         self._on_digit = on_digit
         self.rx = 0
         self.tx = 0
@@ -126,6 +127,8 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         payload = data[payload_offset(data) : payload_end(data)]
         for digit in self.dtmf.feed(payload, ts, time.monotonic()):
             self._on_digit(self, digit)
+        if self.dtmf.pending and self.dtmf_watch is not None:
+            self.dtmf_watch.add(self)  # so the tick can close it if its end packets are lost
 
     def close(self) -> None:
         """Close the socket."""

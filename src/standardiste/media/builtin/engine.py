@@ -55,6 +55,7 @@ class Engine:
         self._recordings: dict[int, _Recording] = {}
         self._prompts = PromptCache()
         self._clock = TickClock()
+        self._dtmf_open: set[RtpEndpoint] = set()
         self._next_id = 1
         self._tick_handle: asyncio.TimerHandle | None = None
         self._tick_n = 0
@@ -85,9 +86,11 @@ class Engine:
         if self._tick_n % FLUSH_EVERY == 0:
             for rec in self._recordings.values():
                 self._flush(rec, now)
-            for ep in self._endpoints.values():
+            for ep in list(self._dtmf_open):  # only legs with an open event: O(1) when idle
                 for digit in ep.dtmf.expire(now):
                     self._on_digit(ep, digit)
+                if not ep.dtmf.pending:
+                    self._dtmf_open.discard(ep)
         self._schedule(asyncio.get_running_loop())
 
     def close(self) -> None:
@@ -103,6 +106,7 @@ class Engine:
         """Bind a UDP socket on a free even port."""
         loop = asyncio.get_running_loop()
         ep = RtpEndpoint(self._next_id, call_id, leg, self._on_digit, self._clock)
+        ep.dtmf_watch = self._dtmf_open
         for _ in range(len(self._ports) or 1):
             port = self._ports.take()
             try:
@@ -311,6 +315,7 @@ class Engine:
             self._unlink(e)
             self._unlink(peer)
         e.tap = None
+        self._dtmf_open.discard(e)
         e.close()
         self._ports.give_back(e.local_port)
 
