@@ -91,7 +91,7 @@ class Server:
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(10)
+                self.process.wait(5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
@@ -237,6 +237,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         srv.stop()
 
 
+@pytest.fixture(scope="session")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Serve the demo configuration once for the whole run (saves a start per module).
+
+    Modules opt in by overriding `server` with it; their tests must use agents no other
+    module uses and leave them not ready, or routing would hand work across tests.
+    """
+    srv = start_server(tmp_path_factory.mktemp("shared-server"))
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
 @pytest.fixture
 def server_factory(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Build servers with custom configuration or options; all stopped after the test."""
@@ -296,3 +310,55 @@ def login_page(page: Page, server: Server, username: str, password: str = PASSWO
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+AXE = Path(__file__).parent / "axe" / "axe.min.js"
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] = BLOCKING_IMPACTS) -> list[dict[str, Any]]:
+    """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the page; return the blocking violations."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        # Evaluated through the DevTools protocol, so the page's CSP (script-src 'self') allows it.
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;void 0")
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag',
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
+        }"""
+    )
+    return [v for v in result if v["impact"] in impacts]
+
+
+def shoot(page: Page, name: str, fallback_dir: Path) -> Path:
+    """Save a PNG of the page: to $SD_SCREENSHOTS when set (docs), else to `fallback_dir`."""
+    target = Path(os.environ.get("SD_SCREENSHOTS") or fallback_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"{name}.png"
+    # Freeze the caret and animations so screenshots of the same screen compare equal.
+    page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return path
+
+
+class Helpers:
+    """The helpers above as one fixture, so test modules never import this conftest by name."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self._tmp = tmp_path
+        self.login_page = login_page
+        self.axe = axe_violations
+        self.read_log = read_log
+        self.wait_until = wait_until
+
+    def shoot(self, page: Page, name: str) -> Path:
+        """Save a screenshot (see `shoot`)."""
+        return shoot(page, name, self._tmp)
+
+
+@pytest.fixture
+def e2e(tmp_path: Path) -> Helpers:
+    """Return the e2e helpers: login_page, axe, read_log, wait_until, shoot."""
+    return Helpers(tmp_path)
