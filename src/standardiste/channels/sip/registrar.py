@@ -193,7 +193,7 @@ class Registrar:
         now = self._clock()
         for b in self.bindings(extension):
             resp.add_header(
-                "Contact", f"<{b.contact.uri}>;expires={max(0, int(b.expires_at - now))}"
+                "Contact", f"<{b.contact.uri}>;expires={max(0, round(b.expires_at - now))}"
             )
         resp.add_header("Date", email.utils.formatdate(usegmt=True))
         return resp
