@@ -22,6 +22,7 @@ class Calendar:
         self._lo = 0.0
         self._hi = -1.0
         self._day = 0
+        self._keys: dict[tuple[str, int], int] = {}
 
     def midnight(self, day: date) -> int:
         """Return the epoch of a local date's midnight."""
@@ -53,6 +54,12 @@ class Calendar:
         if grain == "hour":
             # Whole-hour UTC offsets (every European zone): local hours are epoch hours.
             return bucket // 3600 * 3600
+        cached = self._keys.get((grain, bucket))
+        if cached is None:
+            cached = self._keys[(grain, bucket)] = self._period_key(grain, bucket)
+        return cached
+
+    def _period_key(self, grain: str, bucket: int) -> int:
         day = self.local_date(bucket)
         if grain == "day":
             return self.midnight(day)

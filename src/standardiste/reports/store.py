@@ -36,25 +36,31 @@ class FoldState:
 def _upsert_sql(
     table: Table, keys: Sequence[str], extra: Sequence[str], adds: Sequence[str]
 ) -> str:
-    # ON CONFLICT ... DO UPDATE is spelled the same in SQLite (>= 3.24) and PostgreSQL.
+    # ON CONFLICT ... DO UPDATE is spelled the same in SQLite (>= 3.24) and PostgreSQL; "?" is
+    # swapped for the driver's placeholder in `_run` (positional rows skip SQLAlchemy's binding).
     cols = [*keys, *extra, *adds]
     sets = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in adds)
     return (
         f"INSERT INTO {table.name} ({', '.join(cols)}) "
-        f"VALUES ({', '.join(':' + c for c in cols)}) "
+        f"VALUES ({', '.join('?' for _ in cols)}) "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
     )
 
 
-_QUEUE_SQL = text(
-    _upsert_sql(rpt_queue, ("grain", "bucket", "queue_id"), ("channel",), QUEUE_COUNTERS)
+def _run(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """Execute a positional statement for many rows on the raw driver cursor."""
+    if conn.dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("?", "%s")
+    conn.exec_driver_sql(sql, rows)
+
+
+_QUEUE_SQL = _upsert_sql(rpt_queue, ("grain", "bucket", "queue_id"), ("channel",), QUEUE_COUNTERS)
+_TEAM_SQL = _upsert_sql(rpt_team, ("grain", "bucket", "team_id"), (), TEAM_COUNTERS)
+_STATE_SQL = _upsert_sql(
+    rpt_state, ("grain", "bucket", "team_id", "state", "reason"), (), ("seconds",)
 )
-_TEAM_SQL = text(_upsert_sql(rpt_team, ("grain", "bucket", "team_id"), (), TEAM_COUNTERS))
-_STATE_SQL = text(
-    _upsert_sql(rpt_state, ("grain", "bucket", "team_id", "state", "reason"), (), ("seconds",))
-)
-_TRACK_SQL = text(
-    "INSERT INTO rpt_track (interaction_id, data) VALUES (:interaction_id, :data) "
+_TRACK_SQL = (
+    "INSERT INTO rpt_track (interaction_id, data) VALUES (?, ?) "
     "ON CONFLICT (interaction_id) DO UPDATE SET data = excluded.data"
 )
 _CURSOR_SQL = text(
@@ -108,38 +114,24 @@ def write(
 ) -> None:
     """Do the writes of `commit` on an open transaction."""
     if deltas.queue:
-        rows = []
-        for (grain, bucket, queue_id), values in deltas.queue.items():
-            row: dict[str, Any] = dict(zip(QUEUE_COUNTERS, values, strict=True))
-            row.update(
-                grain=grain,
-                bucket=bucket,
-                queue_id=queue_id,
-                channel=deltas.channel.get(queue_id, ""),
-            )
-            rows.append(row)
-        conn.execute(_QUEUE_SQL, rows)
-    if deltas.team:
-        rows = []
-        for (grain, bucket, team_id), values in deltas.team.items():
-            row = dict(zip(TEAM_COUNTERS, values, strict=True))
-            row.update(grain=grain, bucket=bucket, team_id=team_id)
-            rows.append(row)
-        conn.execute(_TEAM_SQL, rows)
-    if deltas.state:
-        conn.execute(
-            _STATE_SQL,
+        _run(
+            conn,
+            _QUEUE_SQL,
             [
-                {"grain": g, "bucket": b, "team_id": t, "state": s, "reason": r, "seconds": v}
-                for (g, b, t, s, r), v in deltas.state.items()
+                (grain, bucket, queue_id, deltas.channel.get(queue_id, ""), *values)
+                for (grain, bucket, queue_id), values in deltas.queue.items()
             ],
         )
+    if deltas.team:
+        _run(conn, _TEAM_SQL, [(*key, *values) for key, values in deltas.team.items()])
+    if deltas.state:
+        _run(conn, _STATE_SQL, [(*key, value) for key, value in deltas.state.items()])
     gone = [iid for iid, track in changed.items() if track is None]
-    kept = [{"interaction_id": i, "data": t.to_json()} for i, t in changed.items() if t]
+    kept = [(i, t.to_json()) for i, t in changed.items() if t]
     for chunk in _chunks(gone, 500):
         conn.execute(delete(rpt_track).where(rpt_track.c.interaction_id.in_(chunk)))
     if kept:
-        conn.execute(_TRACK_SQL, kept)
+        _run(conn, _TRACK_SQL, kept)
     conn.execute(
         _CURSOR_SQL,
         {
