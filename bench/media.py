@@ -36,9 +36,10 @@ HOST = "127.0.0.1"
 GEN_SOCKETS = 16
 PTIME = 0.02
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-# Below the kernel's ephemeral range (32768+), clear of the test ranges and baresip's 10000-10999.
-BUILTIN_PORTS = (11000, 20999)
-RTPENGINE_PORTS = (21000, 29999)
+# Clear of the test port ranges (SIP 15060-15999, RTP 30000-31999, ...): both SUTs skip ports
+# that an ephemeral socket of another process happens to hold.
+BUILTIN_PORTS = (33000, 42999)
+RTPENGINE_PORTS = (43000, 52999)
 NG_PORT = 22299
 
 # -- generator process ----------------------------------------------------------------------
@@ -362,13 +363,19 @@ def floor_main() -> None:
     async def serve() -> None:
         loop = asyncio.get_running_loop()
         ports = []
-        for i, (ra, rb) in enumerate(cfg["pairs"]):
+        port = cfg["base"]
+        for ra, rb in cfg["pairs"]:
             a, b = Leg((HOST, ra)), Leg((HOST, rb))
             a.peer, b.peer = b, a
-            base = cfg["base"] + 4 * i
-            await loop.create_datagram_endpoint(lambda a=a: a, local_addr=(HOST, base))
-            await loop.create_datagram_endpoint(lambda b=b: b, local_addr=(HOST, base + 2))
-            ports += [base, base + 2]
+            for leg in (a, b):
+                while True:
+                    port += 2
+                    try:
+                        await loop.create_datagram_endpoint(lambda leg=leg: leg, (HOST, port))
+                    except OSError:
+                        continue  # held by someone else: take the next one
+                    ports.append(port)
+                    break
         print(json.dumps({"ports": ports}), flush=True)
         await loop.run_in_executor(None, sys.stdin.readline)
 
