@@ -30,6 +30,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from websockets.sync.client import connect as ws_connect
 
+from standardiste.auth.totp import demo_code
+
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = REPO / "examples" / "demo.toml"
 PORTS = range(18080, 18100)
@@ -67,11 +69,18 @@ class Server:
     process: subprocess.Popen[bytes]
     log_path: Path
     clients: list[ApiClient] = field(default_factory=list)
+    _admin: ApiClient | None = None
 
     @property
     def data_dir(self) -> Path:
         """Return the server's data folder."""
         return self.root / "data"
+
+    def admin(self) -> ApiClient:
+        """Return this server's admin1 client (one session: TOTP codes are single-use)."""
+        if self._admin is None:
+            self._admin = self.api("admin1")
+        return self._admin
 
     def api(self, username: str, password: str = PASSWORD) -> ApiClient:
         """Return an API client logged in as `username`."""
@@ -157,12 +166,31 @@ class ApiClient:
         self.token = ""
 
     def login(self, username: str, password: str = PASSWORD) -> dict[str, Any]:
-        """Log in and keep the cookies and CSRF token."""
-        body = self.call("POST", "/api/v1/auth/login", {"username": username, "password": password})
+        """Log in (with the demo TOTP code for roles that need one); keep cookies and CSRF."""
+        creds = {"username": username, "password": password}
+        response = self.request("POST", "/api/v1/auth/login", creds)
+        if response.status_code == 401 and response.json().get("error_id") == "auth.mfa_required":
+            response = self._second_factor(username, response.json()["details"]["challenge"])
+        if not response.is_success:
+            raise ApiError(f"login {username} -> {response.status_code}: {response.text}")
+        body: dict[str, Any] = response.json()
         self.user = body["user"]
         self.token = body["token"]
         self.http.headers["X-CSRF-Token"] = body["csrf_token"]
         return body
+
+    def _second_factor(self, username: str, challenge: str) -> httpx.Response:
+        # A code is accepted once (replay protection, RFC 6238 section 5.2): a second login in
+        # the same 30 s step uses the next step's code, inside the allowed drift window.
+        response = httpx.Response(401)
+        for at in (time.time(), time.time() + 30):
+            code = demo_code(username, at)
+            response = self.request(
+                "POST", "/api/v1/auth/totp/verify", {"challenge": challenge, "code": code}
+            )
+            if response.is_success:
+                break
+        return response
 
     def request(self, method: str, path: str, body: Any = None) -> httpx.Response:
         """Send a request and return the raw response."""
@@ -196,7 +224,7 @@ class ApiClient:
 def read_log(server: Server, since: int = 0, token: str | None = None) -> list[dict[str, Any]]:
     """Return every event after `since` visible to admin1, replayed over the WebSocket."""
     if token is None:
-        token = server.api("admin1").token
+        token = server.admin().token
     url = f"ws://127.0.0.1:{server.port}/api/v1/events?since={since}&token={token}"
     events: list[dict[str, Any]] = []
     with ws_connect(url, open_timeout=5) as ws:
@@ -269,7 +297,7 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 @pytest.fixture(scope="module")
 def admin_api(server: Server) -> ApiClient:
     """Return an API client logged in as admin1."""
-    return server.api("admin1")
+    return server.admin()
 
 
 @pytest.fixture(scope="session")

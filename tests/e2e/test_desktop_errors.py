@@ -8,6 +8,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from standardiste.auth.totp import demo_code
+
 if TYPE_CHECKING:
     from conftest import ApiClient, Helpers, Server
 
@@ -56,6 +58,26 @@ def test_login_errors(browser: Browser, page: Page, server: Server, e2e: Helpers
         assert second.url.endswith("/login")
     finally:
         other.close()
+    # A role that needs a second factor gets a code field after the password (demo secret).
+    officer = browser.new_context(locale="fr-FR")
+    try:
+        dpo = officer.new_page()
+        dpo.goto(f"{server.base_url}/login?next=/agent")
+        dpo.get_by_label("Identifiant").fill("dpo1")
+        dpo.get_by_label("Mot de passe").fill("demo")
+        dpo.get_by_role("button", name="Se connecter").click()
+        code = dpo.get_by_label("Code de vérification")
+        expect(code).to_be_focused()
+        code.fill("12")
+        dpo.get_by_role("button", name="Se connecter").click()
+        expect(dpo.get_by_role("alert")).to_have_text("Saisissez les 6 chiffres du code.")
+        assert e2e.axe(dpo) == []
+        code.fill(demo_code("dpo1"))
+        dpo.get_by_role("button", name="Se connecter").click()
+        dpo.wait_for_url(lambda url: "/login" not in url)
+        assert any(c["name"] == "sd_session" for c in officer.cookies())
+    finally:
+        officer.close()
     # Unauthenticated pages send the visitor to the login form and back.
     anonymous = browser.new_context(locale="fr-FR")
     try:
