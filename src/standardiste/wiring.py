@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 def wire_extensions(runtime: Runtime) -> None:
     """Add the components the settings ask for, in start order."""
     settings = runtime.settings
+    __import__("standardiste.governance.wiring").governance.wiring.wire_governance(runtime)
     if settings.traffic:
         from standardiste.traffic import TrafficGenerator
 
