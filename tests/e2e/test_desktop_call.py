@@ -72,6 +72,18 @@ def test_call_hold_record_cut_transfer_then_acw(
     assert e2e.axe(page) == []
     e2e.shoot(page, "desktop-call")
 
+    # The transfer picker lists the voice queues and says who can take the call.
+    card.get_by_role("button", name="Transférer…").click()
+    dialog = page.get_by_role("dialog", name="Transférer")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Taxe foncière (téléphone)")).to_be_visible()
+    expect(dialog.get_by_label("Messagerie sécurisée")).to_have_count(0)  # not a voice queue
+    expect(dialog.locator("#transfer-agents")).not_to_be_empty()
+    assert e2e.axe(page) == []
+    dialog.get_by_role("button", name="Annuler").click()
+    expect(dialog).to_be_hidden()
+    expect(card).to_be_visible()
+
     # Cut the network mid-call; meanwhile a supervisor moves the call to another queue.
     connects = page.evaluate("window.__sdStream.connects")
     context.set_offline(True)

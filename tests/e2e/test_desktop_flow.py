@@ -151,6 +151,23 @@ def test_english_and_keyboard_only(page: Page, server: Server, admin_api: ApiCli
     expect(page.locator(f'li.offer[data-id="{item["id"]}"]')).to_be_visible()
     page.keyboard.press("Alt+Shift+A")
     expect(label).to_have_text("Handling an e-mail")
+    # Capacity allows several e-mails at once: two more are offered while the first is open.
+    more = [
+        admin_api.post(
+            "/api/v1/interactions",
+            {"channel": "email", "queue_id": "email-general", "attributes": EMAIL},
+        )
+        for _ in range(2)
+    ]
+    for extra in more:
+        page.locator(f'li.offer[data-id="{extra["id"]}"]').get_by_role("button").first.click()
+    expect(page.locator("article.work-card")).to_have_count(3)
+    expect(page.locator("#work-count")).to_have_text("3")
+    for extra in more:
+        done = page.locator(f'article.work-card[data-id="{extra["id"]}"]')
+        done.get_by_role("button", name="Done").click()
+        expect(done).to_have_count(0)
+
     page.keyboard.press("Alt+Shift+W")
     focused = page.evaluate("document.activeElement.name")
     assert focused == "disposition"

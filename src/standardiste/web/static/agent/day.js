@@ -50,8 +50,11 @@ async function load() {
     return;
   }
   const queue = new Map(queues.map((q) => [q.id, q]));
-  // Open segments run to "now" as the server saw it when it answered, not the browser clock.
-  const now = Math.max(0, ...day.timeline.map((s) => s.end ?? s.start));
+  // The timeline is contiguous and its totals run to the server's "now" when it answered:
+  // derive that instant from them rather than from the browser clock.
+  const first = day.timeline[0]?.start;
+  const total = Object.values(day.totals).reduce((a, b) => a + b, 0);
+  const now = first === undefined ? 0 : first + total;
   document.getElementById("day-date").textContent = new Date(`${day.date}T12:00:00`).toLocaleDateString(lang, { dateStyle: "full" });
   const totals = Object.entries(day.totals).sort((a, b) => b[1] - a[1]);
   fill("totals", totals.map(([key, seconds]) => {
@@ -59,15 +62,14 @@ async function load() {
     return row([stateText(state, reason), human(seconds)], [1]);
   }));
   fill("timeline", day.timeline.map((s) => row([
-    timeOf(s.start), s.end ? timeOf(s.end) : "…", stateText(s.state, s.reason), s.end ? hms(s.end - s.start) : "…",
+    timeOf(s.start), s.end ? timeOf(s.end) : t("day.now"), stateText(s.state, s.reason), hms((s.end ?? now) - s.start),
   ], [3])));
   const bar = document.getElementById("timeline-bar");
-  const first = day.timeline[0]?.start;
-  const span = Math.max(1, (day.generated_ts ?? now) - (first ?? now));
+  const span = Math.max(1, now - (first ?? now));
   bar.replaceChildren(...day.timeline.map((s) => {
     const part = document.createElement("span");
     part.className = `st-${s.state}`;
-    part.style.width = `${(100 * ((s.end ?? day.generated_ts ?? now) - s.start)) / span}%`;
+    part.style.width = `${(100 * ((s.end ?? now) - s.start)) / span}%`;
     part.title = stateText(s.state, s.reason);
     return part;
   }));

@@ -30,11 +30,21 @@ export class TransferDialog {
     for (const q of this.ctx.queues.values()) {
       if (q.channel === item.channel) this.choice(queues, "queue", q.id, q.name || q.id);
     }
-    const colleagues = (await this.ctx.get("/api/v1/agents", { quiet: true })) || [];
-    const rank = (a) => (a.state === "ready" ? 0 : a.state === "logged_out" ? 2 : 1);
-    for (const a of colleagues.filter((c) => c.id !== this.ctx.agentId).sort((x, y) => rank(x) - rank(y))) {
-      const status = a.state === "ready" ? t("transfer.available") : a.state === "logged_out" ? label("state", "logged_out") : t("transfer.busy");
+    // Agents may not read colleagues' states; a dedicated list says only "available or not".
+    const targets = await this.ctx.get(`/api/v1/transfer-targets?channel=${item.channel}`, { quiet: true });
+    const colleagues = (targets || (await this.ctx.get("/api/v1/agents", { quiet: true })) || [])
+      .filter((c) => c.id !== this.ctx.agentId)
+      .map((c) => ({ ...c, available: c.available ?? c.state === "ready" }));
+    colleagues.sort((x, y) => Number(y.available) - Number(x.available));
+    for (const a of colleagues) {
+      const status = a.available ? t("transfer.available") : a.state === "logged_out" ? label("state", "logged_out") : t("transfer.unavailable");
       this.choice(agents, "agent", a.id, `${a.name || a.id} (${status})`);
+    }
+    if (!colleagues.length) {
+      const none = document.createElement("p");
+      none.className = "muted";
+      none.textContent = t("transfer.no_colleagues");
+      agents.append(none);
     }
     this.dialog.showModal();
     this.form.querySelector("input")?.focus();
