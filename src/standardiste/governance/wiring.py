@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class _NoKeys(KeyRing):
+class NoKeys(KeyRing):
     """Stands in when no master key is configured: every use fails with a clear error."""
 
     def __init__(self) -> None:
@@ -62,7 +62,7 @@ class Governance:
         self.tz = ZoneInfo(runtime.config.centre.timezone)
         keys = load_keyring(data_dir, os.environ, demo=demo)
         self.keys_configured = keys is not None
-        self.keys: KeyRing = keys if keys is not None else _NoKeys()
+        self.keys: KeyRing = keys if keys is not None else NoKeys()
         self.audit = AuditLog(runtime.engine, runtime.clock)
         self.catalog = RecordingCatalog(runtime.engine)
         self.media = MediaStore(data_dir / "recordings")

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import os
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from standardiste.governance.catalog import MediaStore, RecordingCatalog
 from standardiste.governance.crypto import KeyRing
 from standardiste.governance.recording_service import RecordingService
 from standardiste.governance.register import GovernanceConfig, Purpose
+from standardiste.store.migrate import upgrade
 
 CONFIG = """
 [governance.modules.campaign_recording]
@@ -51,8 +53,8 @@ async def test_cli_purges_expired_recordings(db: tuple[Engine, str], tmp_path: P
     kek = tmp_path / "kek"
     kek.write_text("k1:" + base64.b64encode(os.urandom(32)).decode())
     kek.chmod(0o600)
-    config = retention_cmd._load_config(tmp_path / "gov.toml")
-    assert isinstance(config, GovernanceConfig)
+    config = GovernanceConfig.model_validate(tomllib.loads(CONFIG)["governance"])
+    await asyncio.to_thread(upgrade, engine)  # the CLI runs on a migrated database
     clock.now = time.time() - 181 * 86_400
     audit = AuditLog(engine, clock)
     await audit.start()
