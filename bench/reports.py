@@ -334,6 +334,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--dir", type=Path, default=None)
+    ap.add_argument("--reuse", action="store_true", help="reuse the events already in --dir")
     args = ap.parse_args()
     tmp = args.dir or Path(tempfile.mkdtemp(prefix="bench-reports-"))
     tmp.mkdir(parents=True, exist_ok=True)
@@ -342,9 +343,12 @@ def main() -> None:
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
     t = time.perf_counter()
-    count = generate(cfg, args.events, args.days, db, parquet)
+    if args.reuse and parquet.exists():
+        count = pq.ParquetFile(parquet).metadata.num_rows
+    else:
+        count = generate(cfg, args.events, args.days, db, parquet)
     gen_s = time.perf_counter() - t
-    print(f"generated {count:,} events in {gen_s:.1f} s ({tmp})")
+    print(f"{count:,} events ready in {gen_s:.1f} s ({tmp})")
 
     agg = ReportAggregator(engine, cfg, chunk=50_000)
     t = time.perf_counter()

@@ -69,6 +69,22 @@ class Calendar:
             return self.midnight(day.replace(day=1))
         raise ValueError(f"unknown grain {grain!r}")
 
+    def segments(self, grain: str, first: date, last: date) -> list[tuple[int, int, int]]:
+        """Return (key, start, end) of each week or month overlapping local days first..last."""
+        out = []
+        day = first
+        while day <= last:
+            if grain == "week":
+                key_day = day - timedelta(days=day.weekday())
+                nxt = key_day + timedelta(days=7)
+            else:
+                key_day = day.replace(day=1)
+                nxt = (key_day + timedelta(days=32)).replace(day=1)
+            stop = min(nxt, last + timedelta(days=1))
+            out.append((self.midnight(key_day), self.midnight(day), self.midnight(stop)))
+            day = stop
+        return out
+
     def label(self, grain: str, key: int) -> str:
         """Return a readable label of a period start (ISO local time or date)."""
         moment = datetime.fromtimestamp(key, self.tz)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, and_, func, select
 
 from standardiste.config import Config
 from standardiste.domain.kpis import (
@@ -79,8 +79,20 @@ class ReportReader:
         ]
         if queue_ids is not None:
             cond.append(t.c.queue_id.in_(list(queue_ids)))
-        cols = [t.c.bucket, t.c.queue_id, *(t.c[n] for n in QUEUE_COUNTERS)]
         out: dict[tuple[int, str], QueueCounters] = {}
+        if grain in ("week", "month"):
+            # Sum the day rows in the database, one query per week or month: a national month
+            # is then a handful of rows for Python, whatever the number of days and queues.
+            sums = [func.sum(t.c[n]) for n in QUEUE_COUNTERS]
+            with self.engine.connect() as conn:
+                for key, start, end in self.calendar.segments(grain, period.first_day,
+                                                              period.last_day):  # fmt: skip
+                    seg = [*cond[:1], t.c.bucket >= start, t.c.bucket < end, *cond[3:]]
+                    query = select(t.c.queue_id, *sums).where(and_(*seg)).group_by(t.c.queue_id)
+                    for row in conn.execute(query):
+                        out[(key, row[0])] = QueueCounters(*(v or 0.0 for v in row[1:]))
+            return out
+        cols = [t.c.bucket, t.c.queue_id, *(t.c[n] for n in QUEUE_COUNTERS)]
         with self.engine.connect() as conn:
             for row in conn.execute(select(*cols).where(and_(*cond))):
                 key = (self.calendar.period_key(grain, row[0]), row[1])
@@ -145,6 +157,8 @@ class ReportReader:
         out: dict[tuple[int, str], AgentCounters] = {}
         sgrain = storage_grain(grain)
         s, t = rpt_state, rpt_team
+        if grain in ("week", "month"):
+            return self._team_sums(grain, period)
         with self.engine.connect() as conn:
             for bucket, team, state, reason, seconds in conn.execute(
                 select(s.c.bucket, s.c.team_id, s.c.state, s.c.reason, s.c.seconds).where(
@@ -170,6 +184,33 @@ class ReportReader:
                 c.hold_s += hold
                 c.acw_s += acw
                 c.transfers += transfers
+        return out
+
+    def _team_sums(self, grain: str, period: Period) -> dict[tuple[int, str], AgentCounters]:
+        """Sum day rows per week or month in the database (the national-month hot path)."""
+        out: dict[tuple[int, str], AgentCounters] = {}
+        s, t = rpt_state, rpt_team
+        with self.engine.connect() as conn:
+            for key, start, end in self.calendar.segments(grain, period.first_day, period.last_day):
+                state_rows = conn.execute(
+                    select(s.c.team_id, s.c.state, s.c.reason, func.sum(s.c.seconds))
+                    .where(s.c.grain == "day", s.c.bucket >= start, s.c.bucket < end)
+                    .group_by(s.c.team_id, s.c.state, s.c.reason)
+                )
+                for team, state, reason, seconds in state_rows:
+                    out.setdefault((key, team), AgentCounters()).add_state(state, reason, seconds)
+                team_rows = conn.execute(
+                    select(
+                        t.c.team_id, func.sum(t.c.handled), func.sum(t.c.talk_s),
+                        func.sum(t.c.hold_s), func.sum(t.c.acw_s), func.sum(t.c.transfers),
+                    )
+                    .where(t.c.grain == "day", t.c.bucket >= start, t.c.bucket < end)
+                    .group_by(t.c.team_id)
+                )  # fmt: skip
+                for team, handled, talk, hold, acw, transfers in team_rows:
+                    c = out.setdefault((key, team), AgentCounters())
+                    c.handled, c.talk_s, c.hold_s = handled or 0.0, talk or 0.0, hold or 0.0
+                    c.acw_s, c.transfers = acw or 0.0, transfers or 0.0
         return out
 
     def agent_report(
