@@ -4,6 +4,21 @@ Implementations: ``builtin.BuiltinMediaPlane`` (Python RTP worker processes), la
 and WebRTC. Signalling never touches RTP: it asks for an endpoint per call leg, puts the
 endpoint's address in its SDP, hands the peer's SDP address back with ``set_remote``, and then
 drives the call with ``bridge``/``play``/``hold``/``start_recording``.
+
+Typical use by the voice adapter::
+
+    ce = await plane.create_endpoint(call_id, Leg.CALLER)      # on INVITE from the trunk
+    await plane.set_remote(ce.id, caller_host, caller_port, PCMU, 101)   # from the offer
+    # answer the trunk with c=ce.local_host, m=audio ce.local_port
+    done = (await plane.play(ce.id, [notice, menu])).done      # IVR; digits via the listener
+    await plane.play(ce.id, [MUSIC_ON_HOLD], loop=True)        # queued
+    ae = await plane.create_endpoint(call_id, Leg.AGENT)       # offer ae's address to the agent
+    await plane.set_remote(ae.id, agent_host, agent_port, PCMA, 101)     # from the 200 OK
+    await plane.stop_play(ce.id); await plane.bridge(ce.id, ae.id)
+    rec = await plane.start_recording(call_id, ce.id, ae.id, path, encrypting_writer)
+    await plane.hold(ce.id); await plane.unhold(ce.id)
+    info = await plane.stop_recording(rec)
+    await plane.release(ae.id); await plane.release(ce.id)    # on BYE
 """
 
 from __future__ import annotations
