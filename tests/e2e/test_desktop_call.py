@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -57,7 +58,7 @@ def test_call_hold_record_cut_transfer_then_acw(
 
     # The purpose is on screen before anything is recorded.
     expect(card.locator(".recording")).to_contain_text("incivility_evidence")
-    expect(card.locator(".recording")).to_contain_text("180 jours")
+    expect(card.locator(".recording")).to_contain_text(re.compile(r"conservé \d+ jours"))
     card.get_by_role("button", name="Démarrer l'enregistrement").click()
     banner = page.locator("#banner-text")
     status = card.locator('[data-slot="rec-status"]')

@@ -88,6 +88,10 @@ def test_login_ready_email_wrapup_pause_logout(
     expect(page.locator("#handled tbody")).to_contain_text("Répondu")
     expect(page.locator("#handled tbody")).to_contain_text("Messagerie sécurisée")
     expect(page.locator("#timeline tbody tr")).to_have_count(6)
+    # The governance notice (generated from the processing register) is shown as text.
+    expect(page.locator("#notice")).to_contain_text("7")
+    expect(page.locator("#notice")).not_to_contain_text("pas disponible")
+    expect(page.locator("#recordings tbody")).to_have_text("Personne pour l'instant.")
     assert e2e.axe(page) == []
     e2e.shoot(page, "my-day")
 

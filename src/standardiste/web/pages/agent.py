@@ -17,6 +17,9 @@ router = APIRouter(prefix="/agent", tags=["pages"])
 
 # The activity tabs that the system also lights while the agent handles that channel.
 CHANNEL_OF_ACTIVITY = {"email_processing": "busy_email", "postal_mail": "busy_mail"}
+# Defaults of the governance register (CNIL: recordings at most 6 months; raw states 7 days).
+DEFAULT_RECORDINGS_DAYS = 180
+DEFAULT_STATE_DAYS = 7
 # Tab order of the original system: e-mail, then postal mail, then anything configured.
 _ACTIVITY_ORDER = ("email_processing", "postal_mail")
 
@@ -30,6 +33,16 @@ def _principal_or_redirect(request: Request) -> Principal | Response:
     if principal.agent_id is None:
         return HTMLResponse("This page is for agents.", status_code=403)
     return principal
+
+
+def retention_days(request: Request) -> dict[str, int]:
+    """Return the retention periods in force (governance config), for what pages tell agents."""
+    governance = getattr(request.app.state.runtime, "governance", None)
+    retention = getattr(getattr(governance, "config", None), "retention", None)
+    return {
+        "recordings": int(getattr(retention, "recordings_days", DEFAULT_RECORDINGS_DAYS)),
+        "states": int(getattr(retention, "state_events_days", DEFAULT_STATE_DAYS)),
+    }
 
 
 def _context(request: Request, principal: Principal, page: str) -> dict[str, Any]:
@@ -49,6 +62,7 @@ def _context(request: Request, principal: Principal, page: str) -> dict[str, Any
         "activities": activities,
         "also": CHANNEL_OF_ACTIVITY,
         "pause_reasons": list(config.centre.pause_reasons),
+        "retention": retention_days(request),
         "boot": {
             "agent_id": principal.agent_id,
             "user_id": principal.user_id,

@@ -23,7 +23,7 @@ function row(cells, numeric = []) {
   return tr;
 }
 
-function fill(tableId, rows) {
+function fill(tableId, rows, empty = "day.none") {
   const body = document.querySelector(`#${tableId} tbody`);
   body.replaceChildren(...rows);
   if (!rows.length) {
@@ -31,7 +31,7 @@ function fill(tableId, rows) {
     const tr = document.createElement("tr");
     const td = document.createElement("td");
     td.colSpan = cols;
-    td.textContent = t("day.none");
+    td.textContent = t(empty);
     tr.append(td);
     body.append(tr);
   }
@@ -80,4 +80,48 @@ async function load() {
   }));
 }
 
+/** Show the Markdown notice with headings, lists and paragraphs, as text nodes (never HTML). */
+function renderNotice(root, markdown) {
+  root.replaceChildren();
+  let list = null;
+  for (const line of markdown.split("\n")) {
+    const heading = /^(#{1,3}) (.*)$/.exec(line);
+    const item = /^[-*] (.*)$/.exec(line);
+    if (item) {
+      if (!list) { list = document.createElement("ul"); root.append(list); }
+      const li = document.createElement("li");
+      li.textContent = item[1];
+      list.append(li);
+      continue;
+    }
+    list = null;
+    if (!line.trim()) continue;
+    // The page's own h1/h2 sit above: the notice's levels start at h3.
+    const el = document.createElement(heading ? `h${heading[1].length + 2}` : "p");
+    el.textContent = heading ? heading[2] : line;
+    root.append(el);
+  }
+}
+
+// Transparency (governance routes): who viewed my data, my recordings and who opened them.
+async function loadTransparency() {
+  const quiet = (path) => api("GET", path).catch(() => null);
+  const [views, recordings, access, notice] = await Promise.all([
+    quiet("/api/v1/governance/me/data-views"),
+    quiet("/api/v1/governance/me/recordings"),
+    quiet("/api/v1/governance/me/recording-access"),
+    fetch(`/api/v1/governance/notice?lang=${lang}`, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.text() : null)).catch(() => null),
+  ]);
+  const when = (ts) => new Date(ts * 1000).toLocaleString(lang);
+  const audit = (e) => row([when(e.ts), e.actor, [e.action, e.details?.purpose, e.details?.reason].filter(Boolean).join(" – ")]);
+  fill("data-views", (views || []).map(audit), "day.nobody");
+  fill("recordings", (recordings || []).map((r) => row([
+    when(r.started_at), r.purpose, r.ended_at ? hms(r.ended_at - r.started_at) : "…",
+  ], [2])), "day.nobody");
+  fill("recording-access", (access || []).map(audit), "day.nobody");
+  if (notice) renderNotice(document.getElementById("notice"), notice);
+}
+
 load();
+loadTransparency();
