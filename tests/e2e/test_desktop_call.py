@@ -85,20 +85,28 @@ def test_call_hold_record_cut_transfer_then_acw(
     expect(dialog).to_be_hidden()
     expect(card).to_be_visible()
 
-    # Cut the network mid-call; meanwhile a supervisor moves the call to another queue.
+    # Cut the network mid-call; meanwhile a supervisor moves the call to another queue and a
+    # new call is offered to this agent. Back online, the screen shows exactly the truth.
     connects = page.evaluate("window.__sdStream.connects")
     context.set_offline(True)
     expect(page.locator("#conn")).to_have_attribute("data-state", "offline")
     moved = {"to_queue": "property-tax-voice"}
     admin_api.post(f"/api/v1/interactions/{first['id']}/transfer", moved)
+    second = _call(admin_api)
+    e2e.wait_until(lambda: admin_api.get("/api/v1/agents/agent4")["offers"])
+    expect(card).to_be_visible()  # still the stale screen
     context.set_offline(False)
     expect(page.locator("#conn")).to_have_attribute("data-state", "online", timeout=15000)
     assert page.evaluate("window.__sdStream.connects") == connects + 1
-    expect(card).to_have_count(0)  # the screen shows the truth: the call is gone
-    expect(label).to_have_text("Prêt")
-
-    second = _call(admin_api)
+    expect(card).to_have_count(0)  # the call is gone
     offer = page.locator(f'li.offer[data-id="{second["id"]}"]')
+    expect(offer).to_have_count(1)  # the new one is there, once
+    expect(page.locator("#offer-list > li")).to_have_count(1)
+    expect(page.locator("#offer-count")).to_have_text("1")
+    # The countdown comes from the replayed interaction.offered event (timeout_s).
+    expect(offer.locator('[data-slot="countdown-text"]')).to_contain_text("s pour répondre")
+    expect(label).to_have_text("Proposition entrante")
+
     offer.get_by_role("button", name="Accepter").click()
     card = page.locator(f'article.work-card[data-id="{second["id"]}"]')
     card.get_by_role("button", name="Raccrocher").click()
@@ -128,6 +136,7 @@ def test_call_hold_record_cut_transfer_then_acw(
         "interaction.transferred",
     ]
     mine = [e for e in events if e["data"].get("interaction_id") == second["id"]]
+    assert [e["kind"] for e in mine].count("interaction.offered") == 1
     ended = next(e for e in mine if e["kind"] == "interaction.ended")
     done = next(e for e in mine if e["kind"] == "interaction.completed")
     assert ended["data"]["acw"] == "timeboxed"

@@ -59,6 +59,10 @@ export class EventStream {
         this.connects += 1;
         this.onStatus("online");
         this.onHello(msg, resumed);
+      } else if (msg.type === "resync_required") {
+        // Too much was missed to replay: jump ahead and let the snapshot tell the truth.
+        this.lastSeq = msg.seq;
+        this.onHello(msg, true);
       } else if (msg.type === "event" && msg.event) {
         const seq = msg.event.seq;
         if (typeof seq === "number") {

@@ -34,18 +34,21 @@ export function setupHeader({ agentId, onLost = () => {} }) {
     }
   });
   const phone = document.getElementById("phone-status");
+  let timer = null;
   const refreshPhone = async () => {
     let status = "unknown";
     try {
       const data = await api("GET", `/api/v1/agents/${encodeURIComponent(agentId)}/phone`);
       if (typeof data?.registered === "boolean") status = data.registered ? "registered" : "unregistered";
+      timer ??= setInterval(refreshPhone, 30000);
     } catch (err) {
-      // 404 until the voice channel provides the route: "unknown" is the honest answer.
+      // 404 until the voice channel provides the route: "unknown" is the honest answer,
+      // and polling a missing route would only add noise.
+      if (err.status === 404) { clearInterval(timer); timer = null; }
     }
     phone.dataset.status = status;
     phone.textContent = t(`phone.${status}`);
   };
   refreshPhone();
-  const timer = setInterval(refreshPhone, 30000);
   return { sessionLost, refreshPhone, stop: () => clearInterval(timer), isLost: () => lost };
 }
