@@ -118,9 +118,9 @@ class Client:
         """PUT JSON with the session."""
         return self.http.put(path, headers=self.headers, json=body)
 
-    def request(self, method: str, path: str, **kw: Any) -> httpx.Response:
+    def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
         """Any method with the session."""
-        return self.http.request(method, path, headers=self.headers, **kw)
+        return self.http.request(method, url, headers=self.headers, **kw)
 
 
 class GovServer:
