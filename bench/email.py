@@ -71,10 +71,13 @@ async def client_load(port: int, total: int, clients: int, size: int) -> float:
     return total / (time.perf_counter() - start)
 
 
-async def measure_smtp(start_server: Callable[[int], Any], args: argparse.Namespace) -> float:
-    """Start a server, drive it from a client process, return its messages per second."""
+async def measure_smtp(
+    start_server: Callable[[int], Any], args: argparse.Namespace
+) -> tuple[float, float]:
+    """Start a server, drive it from a client process; return (msg/s, msg per server CPU-s)."""
     port = free_port(12525, 12599)
     stop = await start_server(port)
+    cpu = time.process_time()  # every thread of this process: loop, parser pool, log writer
     try:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--client", str(port), "--messages", str(args.messages),
@@ -82,7 +85,8 @@ async def measure_smtp(start_server: Callable[[int], Any], args: argparse.Namesp
             stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         out, _ = await proc.communicate()
-        return float(out.decode().strip())
+        cpu = time.process_time() - cpu
+        return float(out.decode().strip()), args.messages / cpu
     finally:
         await stop()
 
@@ -139,18 +143,19 @@ def full_stack(tmp: Path) -> Callable[[int], Any]:
 # -- IMAP ----------------------------------------------------------------------------------
 
 
-async def measure_imap(dovecot: Dovecot, tmp: Path, count: int) -> tuple[float, float]:
-    """Return (bare FETCH msg/s, full import msg/s) over the same mailbox."""
+async def measure_imap(dovecot: Dovecot, tmp: Path, count: int) -> tuple[Any, Any]:
+    """Return ((msg/s, msg per CPU-s) bare FETCH, (same) full import) over one mailbox."""
     client = aioimaplib.IMAP4("127.0.0.1", dovecot.port, timeout=30)
     await client.wait_hello_from_server()
     await client.login("alice", "pw")
     await client.select("INBOX")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for uid in range(1, count + 1):
         await client.uid("fetch", str(uid), "(UID BODY.PEEK[])")
-    bare = count / (time.perf_counter() - start)
+    bare, cpu = count / (time.perf_counter() - start), time.process_time() - cpu
     await client.logout()
 
+    bare_cpu = count / cpu
     data = tmp / f"imap-{time.time_ns()}"
     data.mkdir()
     stack = EmailStack(data, smtp_port=0)
@@ -160,56 +165,62 @@ async def measure_imap(dovecot: Dovecot, tmp: Path, count: int) -> tuple[float, 
         account, Spool(data / "imap"), stack.adapter, JsonCursorStore(data / "cursors"),
         stack.clock, use_idle=False,
     )  # fmt: skip
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     await importer.start()
     while importer.imported < count:  # noqa: ASYNC110 - the importer exposes a counter only
         await asyncio.sleep(0.01)
-    full = count / (time.perf_counter() - start)
+    full, cpu = count / (time.perf_counter() - start), time.process_time() - cpu
     importer.close()
     await importer.wait_closed()
     await stack.stop()
-    return bare, full
+    return (bare, bare_cpu), (full, count / cpu)
 
 
 async def run(args: argparse.Namespace) -> None:
     """Run every measurement `repeat` times and print the table."""
     tmp = Path(tempfile.mkdtemp(prefix="std-bench-email-"))
-    rows: dict[str, list[float]] = {"sink": [], "spool": [], "stack": []}
+    rows: dict[str, list[tuple[float, float]]] = {"sink": [], "spool": [], "stack": []}
     for _ in range(args.repeat):
         rows["sink"].append(await measure_smtp(plain_sink, args))
         rows["spool"].append(await measure_smtp(spool_only(tmp), args))
         rows["stack"].append(await measure_smtp(full_stack(tmp), args))
     dovecot = Dovecot(free_port(11143, 11199), {"alice": "pw"})
     await asyncio.to_thread(dovecot.start)
-    imap_bare, imap_full = [], []
+    imap: dict[str, list[tuple[float, float]]] = {"bare": [], "full": []}
     try:
         for n in range(args.imap_messages):
             await asyncio.to_thread(dovecot.append, "alice", message(n, args.size))
         for _ in range(args.repeat):
             bare, full = await measure_imap(dovecot, tmp, args.imap_messages)
-            imap_bare.append(bare)
-            imap_full.append(full)
+            imap["bare"].append(bare)
+            imap["full"].append(full)
     finally:
         await asyncio.to_thread(dovecot.stop)
         dovecot.cleanup()
-    med = {k: statistics.median(v) for k, v in rows.items()}
     kb = args.size // 1024
     print(f"\ninbound SMTP, {args.messages} msgs x {kb} KB, {args.clients} connections, "
-          f"median of {args.repeat}")  # fmt: skip
-    print(f"{'variant':58} {'msg/s':>9} {'vs sink':>8}")
+          f"median of {args.repeat}; msg/CPU-s = messages per second of server CPU (all threads)")  # fmt: skip
     labels = {
         "sink": "reference: aiosmtpd Sink (no storage)",
         "spool": "durable spool (fsync+rename) before 250, ack-only sink",
         "stack": "durable + parse + commit via CentreService (SQLite)",
     }
-    for key, label in labels.items():
-        print(f"{label:58} {med[key]:9.1f} {med[key] / med['sink']:8.2f}")
-    b, f = statistics.median(imap_bare), statistics.median(imap_full)
+    _table(rows, labels, "sink")
     print(
         f"\nIMAP import from Dovecot, {args.imap_messages} msgs x {kb} KB, median of {args.repeat}"
     )
-    print(f"{'reference: bare aioimaplib UID FETCH loop':58} {b:9.1f} {1.0:8.2f}")
-    print(f"{'ImapImporter: fetch + spool + parse + commit':58} {f:9.1f} {f / b:8.2f}")
+    _table(imap, {"bare": "reference: bare aioimaplib UID FETCH loop",
+                  "full": "ImapImporter: fetch + spool + parse + commit"}, "bare")  # fmt: skip
+
+
+def _table(rows: dict[str, list[tuple[float, float]]], labels: dict[str, str], ref: str) -> None:
+    med = {k: (statistics.median(r for r, _ in v), statistics.median(c for _, c in v))
+           for k, v in rows.items()}  # fmt: skip
+    print(f"{'variant':56} {'msg/s':>8} {'ratio':>6} {'msg/CPU-s':>10} {'ratio':>6}")
+    for key, label in labels.items():
+        rate, per_cpu = med[key]
+        print(f"{label:56} {rate:8.1f} {rate / med[ref][0]:6.2f} {per_cpu:10.1f} "
+              f"{per_cpu / med[ref][1]:6.2f}")  # fmt: skip
 
 
 def main() -> None:

@@ -116,3 +116,14 @@ def test_garbage_never_raises() -> None:
         assert isinstance(parsed.text, str)
         assert parsed.date is None
         assert parsed.message_id is None
+
+
+def test_encoded_attachment_filename_is_decoded() -> None:
+    raw = (
+        b"From: a@example.org\r\nSubject: f\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+        b"--B\r\nContent-Type: text/plain\r\n\r\nvoir\r\n--B\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="=?utf-8?q?avis_d=27imp=C3=B4t.pdf?="\r\n\r\n'
+        b"%PDF\r\n--B--\r\n"
+    )
+    (att,) = parse_email(raw).attachments
+    assert att.filename == "avis d'impôt.pdf" and att.content_type == "application/pdf"

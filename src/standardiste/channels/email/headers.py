@@ -1,17 +1,26 @@
-"""Tolerant header accessors: broken or 8-bit headers give text, never an exception."""
+"""Tolerant header accessors: broken or 8-bit headers give text, never an exception.
+
+The MIME tree is parsed with the fast compat32 policy; headers that carry RFC 2047 words or
+addresses are decoded with `policy.default`'s header registry, one header at a time.
+"""
 
 from __future__ import annotations
 
+import email.header
+import email.policy
 import email.utils
 import re
-from email.message import EmailMessage
+from email.message import Message
 
 _MSGID = re.compile(r"<[^<>\s]+>")
+# Raw bytes that were not valid in the declared charset come back as lone surrogates.
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_FACTORY = email.policy.default.header_factory
 
 
 def repair(text: str) -> str:
     """Turn surrogate-escaped raw bytes (8-bit headers) back into text: UTF-8, else cp1252."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in text):
+    if _SURROGATE.search(text) is None:
         return text
     raw = text.encode("utf-8", "surrogateescape")
     try:
@@ -20,25 +29,41 @@ def repair(text: str) -> str:
         return raw.decode("cp1252", "replace")
 
 
-def _raw(msg: EmailMessage, name: str) -> str | None:
+def _raw(msg: Message, name: str) -> str | None:
     lowered = name.lower()
     return next((str(v) for k, v in msg.raw_items() if k.lower() == lowered), None)
 
 
-def header_text(msg: EmailMessage, name: str) -> str:
+def raw_token(msg: Message, name: str) -> str:
+    """Return a header's raw unfolded value, for headers made of tokens and ids (no RFC 2047)."""
+    raw = _raw(msg, name)
+    return " ".join(repair(raw).split()) if raw else ""
+
+
+def header_text(msg: Message, name: str) -> str:
     """Return a decoded header value (RFC 2047 words decoded), or '' when absent or broken."""
     raw = _raw(msg, name)
     if raw is None:
         return ""
-    if any("\udc80" <= ch <= "\udcff" for ch in raw):
+    if _SURROGATE.search(raw) is not None:
         # 8-bit header: the parser would turn each raw byte into U+FFFD; decode it ourselves.
         value: object = repair(raw)
     else:
         try:
-            value = msg.get(name)
+            value = _FACTORY(name, raw.strip())
         except Exception:  # noqa: BLE001 - the header parser has corner-case crashes on junk
             value = raw
     return " ".join(repair(str(value)).split())
+
+
+def decode_words(text: str) -> str:
+    """Decode RFC 2047 encoded words found where they are not allowed (Outlook filenames)."""
+    if "=?" not in text:
+        return repair(text)
+    try:
+        return repair(str(email.header.make_header(email.header.decode_header(text))))
+    except (LookupError, ValueError, UnicodeError):
+        return repair(text)
 
 
 def message_ids(value: str) -> tuple[str, ...]:
@@ -46,25 +71,29 @@ def message_ids(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.lower() for m in _MSGID.findall(value)))
 
 
-def addresses(msg: EmailMessage, name: str) -> tuple[tuple[str, str], ...]:
+def addresses(msg: Message, name: str) -> tuple[tuple[str, str], ...]:
     """Return (display name, address) pairs from an address header, tolerating junk."""
+    raw = [v for k, v in msg.raw_items() if k.lower() == name.lower()]
+    if not raw:
+        return ()
     try:
-        header = msg.get(name)
-        if header is not None and hasattr(header, "addresses"):
-            return tuple(
+        pairs = []
+        for value in raw:
+            header = _FACTORY(name, " ".join(str(value).split()))
+            pairs.extend(
                 (repair(a.display_name), repair(a.addr_spec).lower())
-                for a in header.addresses
+                for a in getattr(header, "addresses", ())
                 if a.addr_spec and "@" in a.addr_spec
             )
+        return tuple(pairs)
     except Exception:  # noqa: BLE001 - fall back to the lenient legacy parser
-        pass
-    raw = [repair(str(v)) for v in msg.get_all(name, failobj=[]) or []]
-    return tuple((n, a.lower()) for n, a in email.utils.getaddresses(raw) if a and "@" in a)
+        fixed = [repair(str(v)) for v in raw]
+        return tuple((n, a.lower()) for n, a in email.utils.getaddresses(fixed) if a and "@" in a)
 
 
-def date_epoch(msg: EmailMessage) -> float | None:
+def date_epoch(msg: Message) -> float | None:
     """Return the Date header as epoch seconds, or None when absent or unparseable."""
-    value = header_text(msg, "Date")
+    value = raw_token(msg, "Date")
     if not value:
         return None
     try:

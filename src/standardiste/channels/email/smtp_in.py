@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 
 from standardiste.domain.clock import Clock
 
 from .errors import SpoolError
 from .ratelimit import RateLimiter
+from .smtp_data import read_data
 from .spool import Spool, new_spool_id
 
 log = logging.getLogger(__name__)
@@ -233,9 +234,36 @@ class SmtpServer:
 
 
 class _TrackedSMTP(SMTP):
-    """SMTP session that registers itself so the server can close it on shutdown."""
+    """SMTP session: registers itself for shutdown and reads DATA in large chunks."""
 
     registry: set[SMTP]
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:  # noqa: N802 (aiosmtpd command name)
+        """Receive the message, then let the handler store it (same replies as aiosmtpd)."""
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        try:
+            content, too_large = await read_data(self._reader, self.data_size_limit)
+        except asyncio.IncompleteReadError:
+            return  # the client went away mid-message: nothing was accepted
+        if too_large:
+            self._set_post_data_state()
+            await self.push("552 5.3.4 Message size exceeds fixed maximum message size")
+            return
+        self.envelope.content = content
+        self.envelope.original_content = content
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        await self.push(status)
 
     def connection_made(self, transport: Any) -> None:
         self.registry.add(self)
