@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO_CONFIG = ROOT / "examples" / "demo.toml"
+from sd_testing import DEMO_CONFIG, LiveServer
+
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -22,13 +17,6 @@ PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 def demo_config_path() -> Path:
     """Return the path of the shipped demo configuration."""
     return DEMO_CONFIG
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    """Return a port that is free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -48,92 +36,28 @@ def pg_url() -> Iterator[str]:
         admin.dispose()
 
 
-class LiveServer:
-    """A real `standardiste serve` process on loopback, with its own data folder."""
+def _serve_demo(tmp: Path) -> LiveServer:
+    import shutil
 
-    def __init__(
-        self, tmp: Path, config: Path, db_url: str | None = None, extra: list[str] | None = None
-    ) -> None:
-        self.tmp = tmp
-        self.config = config
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.db_url = db_url or f"sqlite:///{tmp / 'standardiste.db'}"
-        self.extra = extra or []
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 30.0) -> LiveServer:
-        """Start the process and wait until /healthz answers."""
-        import httpx
-
-        cmd = [
-            sys.executable,
-            "-m",
-            "standardiste.cli",
-            "serve",
-            "--config",
-            str(self.config),
-            "--db",
-            self.db_url,
-            "--data-dir",
-            str(self.tmp / "data"),
-            "--http",
-            f"127.0.0.1:{self.port}",
-            *self.extra,
-        ]
-        self.log = open(self.tmp / f"server-{self.port}.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {(self.tmp / f'server-{self.port}.log').read_text()}"
-                )
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def kill(self) -> None:
-        """Kill the process with SIGKILL (a crash)."""
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self) -> None:
-        """Stop the process with SIGTERM and wait."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if getattr(self, "log", None):
-            self.log.close()
-
-    def login(self, username: str, password: str = "demo") -> dict[str, str]:
-        """Log in and return Bearer headers."""
-        import httpx
-
-        r = httpx.post(
-            self.url + "/api/v1/auth/login", json={"username": username, "password": password}
-        )
-        r.raise_for_status()
-        return {"authorization": f"Bearer {r.json()['token']}"}
+    config = tmp / "demo.toml"
+    shutil.copy(DEMO_CONFIG, config)
+    return LiveServer(tmp, config).start()
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, demo_config_path: Path) -> Iterator[LiveServer]:
-    """Yield a started server on the demo configuration."""
-    import shutil
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """Yield a started server on the demo configuration, for one test."""
+    server = _serve_demo(tmp_path)
+    try:
+        yield server
+    finally:
+        server.stop()
 
-    config = tmp_path / "demo.toml"
-    shutil.copy(demo_config_path, config)
-    server = LiveServer(tmp_path, config).start()
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Yield a started demo server shared by the tests of a module (they use distinct users)."""
+    server = _serve_demo(tmp_path_factory.mktemp("server"))
     try:
         yield server
     finally:

@@ -39,6 +39,7 @@ BUSY_BY_CHANNEL = {
 }
 # When several channels are in progress, the accounted state names the most demanding one.
 CHANNEL_ORDER = (Channel.VOICE, Channel.EMAIL, Channel.MAIL)
+_NONE: frozenset[Channel] = frozenset()
 MISSED_REASON = "missed"
 LOGIN_REASON = "login"
 
@@ -58,17 +59,42 @@ class AgentRuntime:
     since_ts: float = 0.0
     since_mono: float | None = None
     idle_since: dict[Channel, float] = field(default_factory=dict)
+    # Items offered or in work per channel, kept in step with `offers` and `work` so that the
+    # routing hot path (can_take) costs a few dictionary reads.
+    counts: dict[Channel, int] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
         """Return the agent id."""
         return self.definition.id
 
+    def add_offer(self, interaction_id: str, channel: Channel) -> None:
+        """Hold an offer."""
+        if interaction_id not in self.offers:
+            self.offers[interaction_id] = channel
+            self.counts[channel] = self.counts.get(channel, 0) + 1
+
+    def drop_offer(self, interaction_id: str) -> None:
+        """Release an offer, if held."""
+        channel = self.offers.pop(interaction_id, None)
+        if channel is not None:
+            self.counts[channel] -= 1
+
+    def add_work(self, interaction_id: str, channel: Channel) -> None:
+        """Hold an interaction in work."""
+        if interaction_id not in self.work:
+            self.work[interaction_id] = channel
+            self.counts[channel] = self.counts.get(channel, 0) + 1
+
+    def drop_work(self, interaction_id: str) -> None:
+        """Release an interaction from work, if held."""
+        channel = self.work.pop(interaction_id, None)
+        if channel is not None:
+            self.counts[channel] -= 1
+
     def load(self, channel: Channel) -> int:
         """Return how many items of a channel the agent holds (offered or in work)."""
-        return sum(1 for c in self.work.values() if c is channel) + sum(
-            1 for c in self.offers.values() if c is channel
-        )
+        return self.counts.get(channel, 0)
 
     def busy_channels(self) -> list[Channel]:
         """Return the channels with work in progress, most demanding first."""
@@ -79,13 +105,13 @@ class AgentRuntime:
         """Tell whether routing may offer one more item of `channel` now."""
         if self.presence is not Presence.READY or self.acw:
             return False
-        if self.load(channel) >= self.definition.capacity.get(channel, 0):
+        counts = self.counts
+        if counts.get(channel, 0) >= self.definition.capacity.get(channel, 0):
             return False
-        for other in set(self.work.values()) | set(self.offers.values()):
-            if other is channel:
-                continue
-            if channel not in self.definition.interruptible_by.get(other, frozenset()):
-                return False
+        for other, held in counts.items():
+            if held and other is not channel:
+                if channel not in self.definition.interruptible_by.get(other, _NONE):
+                    return False
         return True
 
     def derive(self) -> tuple[State, str | None]:

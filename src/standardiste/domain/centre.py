@@ -541,14 +541,14 @@ class Centre:
         item.agent_id = agent.id
         self._attempts[item.id] = self._attempts.get(item.id, 0) + 1
         item.open_segment(SegmentKind.ALERT, e.ts, agent.id)
-        agent.offers[item.id] = item.channel
+        agent.add_offer(item.id, item.channel)
         agent.idle_since[item.channel] = e.ts
         self._sync_router(agent)
 
     def _apply_offer_ended(self, e: Event) -> None:
         item = self.interactions[e.data["interaction_id"]]
         agent = self.agents[e.data["agent_id"]]
-        agent.offers.pop(item.id, None)
+        agent.drop_offer(item.id)
         item.agent_id = None
         item.close_segment(e.ts)
         self._sync_router(agent)
@@ -559,8 +559,8 @@ class Centre:
         item.status = Status.CONNECTED
         item.agent_id = agent.id
         item.open_segment(SegmentKind.HANDLE, e.ts, agent.id)
-        agent.offers.pop(item.id, None)
-        agent.work[item.id] = item.channel
+        agent.drop_offer(item.id)
+        agent.add_work(item.id, item.channel)
         self._sync_router(agent)
 
     def _apply_held(self, e: Event) -> None:
@@ -576,7 +576,7 @@ class Centre:
     def _apply_ended(self, e: Event) -> None:
         item = self.interactions[e.data["interaction_id"]]
         agent = self.agents[e.data["agent_id"]]
-        agent.work.pop(item.id, None)
+        agent.drop_work(item.id)
         if e.data.get("acw", "none") != AcwMode.NONE.value:
             item.status = Status.ACW
             item.open_segment(SegmentKind.ACW, e.ts, agent.id)
@@ -593,7 +593,7 @@ class Centre:
         item.close_segment(e.ts)
         agent = self.agents.get(e.data.get("agent_id") or "")
         if agent is not None:
-            agent.work.pop(item.id, None)
+            agent.drop_work(item.id)
             agent.acw.pop(item.id, None)
             agent.idle_since[item.channel] = e.ts
             self._sync_router(agent)
@@ -605,7 +605,7 @@ class Centre:
         item.close_segment(e.ts)
         if item.agent_id is not None:
             agent = self.agents[item.agent_id]
-            agent.offers.pop(item.id, None)
+            agent.drop_offer(item.id)
             self._sync_router(agent)
             item.agent_id = None
 
@@ -620,7 +620,7 @@ class Centre:
         item.close_segment(e.ts)
         if item.agent_id is not None:
             agent = self.agents[item.agent_id]
-            agent.work.pop(item.id, None)
+            agent.drop_work(item.id)
             agent.idle_since[item.channel] = e.ts
             self._sync_router(agent)
         item.agent_id = None

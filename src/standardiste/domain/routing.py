@@ -42,6 +42,7 @@ class Router:
     def __init__(self, queues: Mapping[str, QueueDef], agents: Mapping[str, AgentDef]) -> None:
         self._queues = queues
         self._tiers = {q.id: tiers_of(q) for q in queues.values()}
+        self._tier_items = {q: [tuple(t.items()) for t in ts] for q, ts in self._tiers.items()}
         # (queue, tier) -> heap of (-score, idle_since, agent id)
         self._agent_heaps: dict[Key, list[tuple[int, float, str]]] = {}
         # agent -> [(queue, tier, score)] for every tier the agent qualifies for
@@ -61,10 +62,16 @@ class Router:
     def add_agent(self, agent: AgentDef) -> None:
         """Index an agent against every queue tier its skills qualify for."""
         entries: list[tuple[str, int, int]] = []
-        for qid, tiers in self._tiers.items():
+        skills = agent.skills
+        for qid, tiers in self._tier_items.items():
             for tier, required in enumerate(tiers):
-                if all(agent.skills.get(s, 0) >= lvl for s, lvl in required.items()):
-                    score = sum(agent.skills.get(s, 0) for s in required)
+                score = 0
+                for skill, level in required:
+                    have = skills.get(skill, 0)
+                    if have < level:
+                        break
+                    score += have
+                else:
                     entries.append((qid, tier, score))
         self._entries[agent.id] = entries
         self._avail[agent.id] = {}

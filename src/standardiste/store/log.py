@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, select
 
 from standardiste.domain.events import Event
 from standardiste.store.schema import events as events_table
@@ -17,6 +17,9 @@ from standardiste.store.schema import events as events_table
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 5000
+_COLUMNS = "seq, ts, kind, agent_id, interaction_id, data"
+_COPY = f"COPY events ({_COLUMNS}) FROM STDIN"
+_INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
 
 
 @dataclass(slots=True)
@@ -30,6 +33,7 @@ class EventLog:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-writer")
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -102,21 +106,29 @@ class EventLog:
     def _write(self, group: list[_Pending]) -> None:
         seq = self._last_seq
         rows = []
+        dumps = json.dumps
         for pending in group:
             for event in pending.events:
                 seq += 1
                 rows.append(
-                    {
-                        "seq": seq,
-                        "ts": event.ts,
-                        "kind": event.kind,
-                        "agent_id": event.agent_id,
-                        "interaction_id": event.interaction_id,
-                        "data": json.dumps(event.data, separators=(",", ":"), default=str),
-                    }
+                    (
+                        seq,
+                        event.ts,
+                        event.kind,
+                        event.agent_id,
+                        event.interaction_id,
+                        dumps(event.data, separators=(",", ":"), default=str),
+                    )
                 )
         with self.engine.begin() as conn:
-            conn.execute(insert(events_table), rows)
+            if self._postgres:
+                # COPY streams the batch in one round trip; same transaction, same atomicity.
+                raw = conn.connection.driver_connection
+                with raw.cursor() as cur, cur.copy(_COPY) as copy:  # type: ignore[union-attr]
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                conn.exec_driver_sql(_INSERT, rows)
         # Sequence numbers become visible only after the commit succeeded.
         seq = self._last_seq
         for pending in group:

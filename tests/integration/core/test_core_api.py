@@ -10,22 +10,22 @@ import pytest
 import websockets
 
 
-def test_health_openapi_and_metrics(live_server):
-    url = live_server.url
+def test_health_openapi_and_metrics(module_server):
+    url = module_server.url
     assert httpx.get(url + "/healthz").json()["status"] == "ok"
     spec = httpx.get(url + "/openapi.json").json()
     assert "/api/v1/agents/{agent_id}/state" in spec["paths"]
     assert "standardiste_events_appended" in httpx.get(url + "/metrics").text
 
 
-def test_login_errors_lockout_and_duplicate_login(live_server):
-    url = live_server.url + "/api/v1/auth/login"
+def test_login_errors_lockout_and_duplicate_login(module_server):
+    url = module_server.url + "/api/v1/auth/login"
     bad = httpx.post(url, json={"username": "agent2", "password": "nope"})
     assert bad.status_code == 401 and bad.json()["error_id"] == "auth.invalid"
     assert httpx.post(url, json={"username": "ghost", "password": "demo"}).status_code == 401
     for _ in range(5):
-        httpx.post(url, json={"username": "agent3", "password": "wrong"})
-    locked = httpx.post(url, json={"username": "agent3", "password": "demo"})
+        httpx.post(url, json={"username": "agent9", "password": "wrong"})
+    locked = httpx.post(url, json={"username": "agent9", "password": "demo"})
     assert locked.json()["error_id"] == "auth.locked"
     first = httpx.post(url, json={"username": "agent1", "password": "demo"})
     assert first.status_code == 200
@@ -34,9 +34,9 @@ def test_login_errors_lockout_and_duplicate_login(live_server):
     assert again.status_code == 409 and again.json()["error_id"] == "agent.already_logged_in"
 
 
-def test_bad_payloads_get_clear_errors_and_server_keeps_serving(live_server):
-    url = live_server.url
-    h = live_server.login("agent2")
+def test_bad_payloads_get_clear_errors_and_server_keeps_serving(module_server):
+    url = module_server.url
+    h = module_server.login("agent2")
     r = httpx.put(
         url + "/api/v1/agents/agent2/state",
         headers={**h, "content-type": "application/json"},
@@ -68,8 +68,8 @@ def test_bad_payloads_get_clear_errors_and_server_keeps_serving(live_server):
     assert r.status_code == 401
 
 
-def test_cookie_auth_requires_csrf_header(live_server):
-    with httpx.Client(base_url=live_server.url) as client:
+def test_cookie_auth_requires_csrf_header(module_server):
+    with httpx.Client(base_url=module_server.url) as client:
         login = client.post("/api/v1/auth/login", json={"username": "agent4", "password": "demo"})
         csrf = login.json()["csrf_token"]
         r = client.put("/api/v1/agents/agent4/state", json={"state": "ready"})
@@ -80,10 +80,10 @@ def test_cookie_auth_requires_csrf_header(live_server):
         assert r.status_code == 200
 
 
-def test_illegal_transition_is_409_with_stable_id(live_server):
-    url = live_server.url
-    admin = live_server.login("admin1")
-    h = live_server.login("agent5")
+def test_illegal_transition_is_409_with_stable_id(module_server):
+    url = module_server.url
+    admin = module_server.login("admin1")
+    h = module_server.login("agent5")
     httpx.put(url + "/api/v1/agents/agent5/state", headers=h, json={"state": "ready"})
     item = httpx.post(
         url + "/api/v1/interactions",
@@ -118,16 +118,16 @@ def test_illegal_transition_is_409_with_stable_id(live_server):
     assert segs == ["queue", "alert", "handle"]
     day = httpx.get(url + "/api/v1/agents/agent5/day", headers=h).json()
     assert [s["state"] for s in day["timeline"]][-3:] == ["alerting", "busy_mail", "ready"]
-    sup = live_server.login("supervisor1")
+    sup = module_server.login("supervisor1")
     assert httpx.get(url + "/api/v1/agents/agent5/day", headers=sup).status_code == 403
 
 
-def test_scopes_of_supervisors_analysts_and_agents(live_server):
-    url = live_server.url
-    sup_tls = live_server.login("supervisor1")  # site toulouse
-    sup_idf = live_server.login("supervisor2")  # region idf (paris)
-    analyst = live_server.login("analyst1")
-    agent = live_server.login("agent6")
+def test_scopes_of_supervisors_analysts_and_agents(module_server):
+    url = module_server.url
+    sup_tls = module_server.login("supervisor1")  # site toulouse
+    sup_idf = module_server.login("supervisor2")  # region idf (paris)
+    analyst = module_server.login("analyst1")
+    agent = module_server.login("agent6")
     ids = {a["id"] for a in httpx.get(url + "/api/v1/agents", headers=sup_tls).json()}
     assert ids == {f"agent{i}" for i in range(1, 7)}
     ids = {a["id"] for a in httpx.get(url + "/api/v1/agents", headers=sup_idf).json()}
@@ -150,9 +150,9 @@ def test_scopes_of_supervisors_analysts_and_agents(live_server):
     assert (own["state"], own["reason"]) == ("not_ready", "lunch")
 
 
-async def test_websocket_pushes_own_events_and_resyncs_after_a_cut(live_server):
-    url = live_server.url
-    h = live_server.login("agent7")
+async def test_websocket_pushes_own_events_and_resyncs_after_a_cut(module_server):
+    url = module_server.url
+    h = module_server.login("agent7")
     token = h["authorization"].split()[1]
     ws_url = url.replace("http", "ws") + f"/api/v1/events?token={token}"
     async with websockets.connect(ws_url) as ws:
@@ -169,7 +169,7 @@ async def test_websocket_pushes_own_events_and_resyncs_after_a_cut(live_server):
         await asyncio.to_thread(
             httpx.put, url + "/api/v1/agents/agent7/state", headers=h, json=body
         )
-    other = live_server.login("agent8")
+    other = module_server.login("agent8")
     await asyncio.to_thread(
         httpx.put, url + "/api/v1/agents/agent8/state", headers=other, json={"state": "ready"}
     )
