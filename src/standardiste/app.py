@@ -58,6 +58,8 @@ class Runtime:
         self.metrics = Metrics()
         self.extensions: list[Component] = []  # channel listeners and feature services
         self.routers: list[Any] = []  # APIRouters of wired channels and features
+        self.reports: Any = None  # the report aggregator, once wired
+        self.governance: Any = None  # governance services, once wired
         self._started: list[Component] = []
         self._unsubscribe: Any = None
 

@@ -42,6 +42,10 @@ class CentreSection(_Model):
     )
     dispositions: list[str] = Field(default_factory=lambda: ["answered", "callback", "forwarded"])
     short_abandon_s: float = Field(5.0, ge=0)
+    # Which service-level formula reports and wallboards publish (docs/kpis.md).
+    service_level_definition: Literal["offered", "answered", "short_abandon", "credit"] = (
+        "short_abandon"
+    )
 
 
 class Region(_Model):
