@@ -186,6 +186,12 @@ def test_double_click_accept(
     ]
     assert len(connected) == 1
     assert page.errors == []  # type: ignore[attr-defined]
+    # Logging out with work open is refused in words; the work stays.
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.locator("#banner-text")).to_have_text(
+        "Terminez ou transférez vos interactions en cours avant de vous déconnecter."
+    )
+    expect(card).to_have_count(1)
     card.get_by_role("button", name="Terminer").click()
     expect(card).to_have_count(0)
     page.get_by_role("button", name="Se déconnecter").click()
