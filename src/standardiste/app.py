@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from pathlib import Path
 from typing import Any, Protocol
@@ -60,6 +61,9 @@ class Runtime:
         self.routers: list[Any] = []  # APIRouters of wired channels and features
         self.reports: Any = None  # the report aggregator, once wired
         self.governance: Any = None  # governance services, once wired
+        self.mail: Any = None  # the postal-mail channel, once wired
+        self.email: Any = None  # the e-mail channel, once wired
+        self.voice: Any = None  # the voice channel, once wired
         self._started: list[Component] = []
         self._unsubscribe: Any = None
 
@@ -83,7 +87,9 @@ class Runtime:
         while self._started:
             component = self._started.pop()
             try:
-                await component.close()
+                closing = component.close()
+                if inspect.isawaitable(closing):  # some listeners close synchronously
+                    await closing
                 await component.wait_closed()
             except Exception:
                 log.exception("error while stopping %s", type(component).__name__)

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from standardiste.channels.mail.config import MailSettings
+from standardiste.channels.mail.config import problems as mail_problems
 from standardiste.domain.model import (
     AcwMode,
     AcwPolicy,
@@ -147,7 +149,7 @@ class Config(_Model):
     governance: GovernanceConfig = GovernanceConfig()
     voice: dict[str, Any] = Field(default_factory=dict)
     email: dict[str, Any] = Field(default_factory=dict)
-    mail: dict[str, Any] = Field(default_factory=dict)
+    mail: MailSettings = MailSettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +280,11 @@ def semantic_issues(cfg: Config) -> list[ConfigIssue]:
             issues.append(
                 ConfigIssue(f"users[{i}].scope.id", f"unknown {u.scope.level} {u.scope.id!r}")
             )
+    for message in mail_problems(cfg.mail, cfg.queues):
+        path, sep, text = message.partition(": ")
+        issues.append(
+            ConfigIssue(path, text) if sep and " " not in path else ConfigIssue("mail", message)
+        )
     for i, reason in enumerate(cfg.centre.pause_reasons):
         terms = sensitive_terms(reason)
         if terms:

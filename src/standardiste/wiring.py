@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from standardiste.channels.mail.channel import MailChannel
+from standardiste.channels.mail.config import build_mail_router
 from standardiste.governance.wiring import wire_governance
 from standardiste.reports.aggregator import ReportAggregator
 
@@ -19,7 +21,25 @@ def wire_extensions(runtime: Runtime) -> None:
     runtime.reports = aggregator
     runtime.extensions.append(aggregator)  # start() catches up with the log, then follows it
     runtime.service.subscribe(aggregator.on_event)
+    wire_mail(runtime)
     if settings.traffic:
         from standardiste.traffic import TrafficGenerator
 
         runtime.extensions.append(TrafficGenerator(runtime.service, runtime.config))
+
+
+def wire_mail(runtime: Runtime) -> None:
+    """Add the postal-mail channel: letter store, intake, folder watcher, API and mailroom."""
+    from standardiste.web.api.mail import MailApiDeps, build_router
+
+    cfg = runtime.config
+    mail = MailChannel(
+        cfg.mail,
+        data_dir=runtime.settings.data_dir,
+        router=build_mail_router(cfg.mail, cfg.queues),
+        service=runtime.service,
+        wall=runtime.clock.wall,
+    )
+    runtime.mail = mail
+    runtime.extensions.append(mail)
+    runtime.routers.append(build_router(mail.intake, mail.store, mail.adapter, MailApiDeps()))

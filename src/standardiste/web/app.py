@@ -39,6 +39,7 @@ FEATURE_ROUTERS = (
     "standardiste.web.pages.agent",
     "standardiste.web.pages.supervisor",
     "standardiste.web.pages.governance",
+    "standardiste.web.pages.mailroom",
 )
 
 MAX_BODY = 1 << 20  # 1 MiB for JSON; uploads have their own limits
