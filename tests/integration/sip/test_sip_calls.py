@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sip_harness import HOST, RecordingHandler, free_port, start_sipp
 
+from standardiste.channels.sip.agent import auto_answer_headers
 from standardiste.channels.sip.b2bua import B2BUA
 
 
@@ -79,3 +81,39 @@ async def test_agent_busy_rejects_caller(
     assert (rc_caller, rc_agent) == (0, 0), err_caller + err_agent
     failed = await handler.wait_for("failed")
     assert (failed.status, failed.cause) == (486, "busy")
+
+
+class NoAnswerHandler(RecordingHandler):
+    """Rings with a short offer timeout, then gives up on the caller with 480."""
+
+    async def on_incoming_call(self, call: Any) -> None:
+        self.calls.append(call)
+        self._record("incoming", call)
+        await call.ringing()
+        await call.ring_agent(self.target, ring_timeout=0.5, extra_headers=auto_answer_headers())
+
+    async def on_agent_failed(self, call: Any, ev: Any) -> None:
+        self._record("failed", ev)
+        await call.reject(480)
+
+
+async def test_agent_no_answer_times_out(tmp_path: Path) -> None:
+    handler = NoAnswerHandler()
+    server = B2BUA(HOST, free_port(), handler)
+    await server.start()
+    try:
+        agent_port = free_port()
+        handler.target = f"sip:agent@{HOST}:{agent_port}"
+        agent = await start_sipp(tmp_path, "uas_ring_cancel", agent_port)
+        caller = await start_sipp(tmp_path, "uac_unavailable", free_port(), server.port)
+        rc_caller, err_caller = await caller.result()
+        rc_agent, err_agent = await agent.result()
+        assert (rc_caller, rc_agent) == (0, 0), err_caller + err_agent
+        failed = await handler.wait_for("failed")
+        assert (failed.status, failed.cause) == (487, "no_answer")
+        offered = handler.calls[0].arrival.mono
+        assert 0.5 <= failed.arrival.mono - offered < 2.0
+        assert "answer-after=0" in agent.trace()  # auto-answer hint reached the phone
+    finally:
+        server.close()
+        await server.wait_closed()

@@ -21,6 +21,18 @@ if TYPE_CHECKING:
 _CAUSES = {486: "busy", 600: "busy", 603: "declined", 480: "no_answer", 408: "no_answer"}
 
 
+def auto_answer_headers(delay: int = 0) -> list[tuple[str, str]]:
+    """Return the headers asking a phone to answer by itself (Call-Info answer-after, Alert-Info).
+
+    Phones disagree on the convention: Polycom/Yealink/Snom honour ``Alert-Info: ...;info=
+    alert-autoanswer``, others ``Call-Info: ...;answer-after=N`` (draft-ietf-sip-answeralert).
+    """
+    return [
+        ("Call-Info", f"<sip:standardiste.invalid>;answer-after={delay}"),
+        ("Alert-Info", "<http://standardiste.invalid/autoanswer>;info=alert-autoanswer"),
+    ]
+
+
 class AgentLeg(Leg):
     """Leg towards an agent phone, created by ``Call.ring_agent``."""
 

@@ -27,7 +27,7 @@ from .call import Call
 from .dialog import DialogId
 from .leg import Leg
 from .message import SipRequest, SipResponse
-from .timers import LoopScheduler, Scheduler, TimerConfig
+from .timers import DrainingScheduler, LoopScheduler, Scheduler, TimerConfig
 from .transaction import Addr, InviteServerTransaction, ServerTransaction
 from .transport import ALLOW, SipEndpoint
 from .txlayer import Arrival, TransactionLayer
@@ -66,11 +66,14 @@ class B2BUA:
         self.host = host
         self.handler = handler
         self.registrar = registrar
-        self.scheduler: Scheduler = scheduler or LoopScheduler()
+        self.endpoint = SipEndpoint(host, port, None, user_agent=user_agent)
+        # real time: read what is queued before any retransmission timer fires
+        self.scheduler: Scheduler = scheduler or DrainingScheduler(
+            LoopScheduler(), self.endpoint.drain
+        )
         self.ring_timeout = ring_timeout
         self.refer_bye_delay = refer_bye_delay
         self.calls: dict[str, Call] = {}
-        self.endpoint = SipEndpoint(host, port, None, user_agent=user_agent)
         self.layer = TransactionLayer(self.endpoint.send, self.scheduler, self, timers)
         self.endpoint.handler = self.layer
         self._advertise = advertise

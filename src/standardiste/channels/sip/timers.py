@@ -89,3 +89,20 @@ class VirtualScheduler:
     def pending(self) -> int:
         """Return how many live timers are queued."""
         return sum(1 for _, _, h, _ in self._heap if not h.cancelled)
+
+
+class DrainingScheduler:
+    """Wraps a scheduler so ``before`` (reading pending datagrams) runs before each timer."""
+
+    def __init__(self, inner: Scheduler, before: Callable[[], None]) -> None:
+        self._inner = inner
+        self._before = before
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        """Schedule ``callback``, preceded by ``before``."""
+
+        def fire() -> None:
+            self._before()
+            callback()
+
+        return self._inner.call_later(delay, fire)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -66,13 +67,16 @@ class SipEndpoint(asyncio.DatagramProtocol):
         handler: MessageHandler | None = None,
         *,
         user_agent: str = "Standardiste",
+        recv_buffer: int = 4 << 20,
     ) -> None:
         self.host = host
         self.port = port
         self.handler = handler
         self.user_agent = user_agent
+        self.recv_buffer = recv_buffer
         self.stats = EndpointStats()
         self._transport: asyncio.DatagramTransport | None = None
+        self._sock: socket.socket | None = None
         self._closed: asyncio.Event | None = None
 
     async def start(self) -> None:
@@ -84,9 +88,41 @@ class SipEndpoint(asyncio.DatagramProtocol):
         )
         self._transport = transport  # type: ignore[assignment]
         self.port = transport.get_extra_info("sockname")[1]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # a private non-blocking handle on the same socket, for drain() (uvloop's
+            # transport only exposes a pseudo-socket without recvfrom)
+            self._sock = socket.fromfd(sock.fileno(), socket.AF_INET, socket.SOCK_DGRAM)
+            self._sock.setblocking(False)
+        if sock is not None and self.recv_buffer:
+            # bursts while the loop is busy must queue in the kernel, not be dropped: a lost
+            # ACK or 200 costs a retransmission storm (capped by net.core.rmem_max)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.recv_buffer)
+            except OSError as err:  # pragma: no cover - depends on the host
+                _LOG.warning("cannot enlarge the UDP receive buffer: %s", err)
+
+    def drain(self, limit: int = 512) -> None:
+        """Read and dispatch datagrams already queued in the kernel.
+
+        Called before a retransmission timer fires: after a stall the loop may run due timers
+        before reading the socket, and would retransmit a request whose answer is waiting.
+        """
+        sock = self._sock
+        if sock is None or self._transport is None:
+            return
+        for _ in range(limit):
+            try:
+                data, addr = sock.recvfrom(65535)
+            except OSError:  # BlockingIOError when empty
+                return
+            self.datagram_received(data, addr)
 
     def close(self) -> None:
         """Close the socket."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
         if self._transport is not None:
             self._transport.close()
             self._transport = None
