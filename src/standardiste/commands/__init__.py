@@ -11,4 +11,5 @@ COMMANDS = (
     "reports",
     "retention",
     "audit",
+    "totp",
 )
