@@ -124,7 +124,9 @@ class TotpStore:
         """Create a pending secret for a challenge; return (secret, otpauth URI)."""
         found = self._challenges[token]
         found.pending_secret = new_secret()
-        uri = pyotp.TOTP(found.pending_secret).provisioning_uri(found.user_id, issuer_name=issuer)
+        uri = pyotp.TOTP(found.pending_secret).provisioning_uri(
+            name=found.user_id, issuer_name=issuer
+        )
         return found.pending_secret, uri
 
     async def confirm_enrolment(self, token: str, code: str) -> bool:

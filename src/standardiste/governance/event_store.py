@@ -309,7 +309,7 @@ class SqlSubjectEvents:
                     if iid:
                         interactions.add(iid)
             ids = sorted(interactions)
-            related = []
+            related: list[Any] = []
             for i in range(0, len(ids), _CHUNK):
                 related += conn.execute(
                     select(e.c.seq, e.c.ts, e.c.kind, e.c.data).where(

@@ -170,7 +170,7 @@ class Governance:
 def wire_governance(runtime: Runtime) -> Governance:
     """Build the governance components, register them on the runtime and return them."""
     governance = Governance(runtime)
-    runtime.governance = governance  # type: ignore[attr-defined]
+    runtime.governance = governance
     # Every configuration change goes through the governance audit (R-AUDIT, R-TEST 17), also
     # when it comes from the generic PUT /api/v1/config route.
     governance.bind_apply(runtime.apply_config)
