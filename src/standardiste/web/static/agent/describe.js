@@ -1,5 +1,5 @@
 // Read an interaction's attributes the way the channels fill them (caller, sender, subject...).
-const FROM_KEYS = ["caller", "caller_number", "from_number", "ani", "from", "sender", "from_addr", "source"];
+const FROM_KEYS = ["caller", "caller_number", "from_number", "ani", "from", "sender", "from_addr"];
 const TOPIC_KEYS = ["ivr_choice", "ivr", "menu", "subject", "due_date"];
 
 function first(attributes, keys) {
@@ -15,6 +15,14 @@ export function text(value) {
   if (Array.isArray(value)) return value.map(text).join(", ");
   if (value && typeof value === "object") return value.name ? `${value.name} <${value.address || value.email || ""}>` : JSON.stringify(value);
   return String(value ?? "");
+}
+
+/** Return an attribute value for display (epoch seconds in `*_at`/`*_ts` keys as local time). */
+export function attribute(key, value) {
+  if (typeof value === "number" && /(_at|_ts)$/.test(key)) {
+    return new Date(value * 1000).toLocaleString(document.documentElement.lang);
+  }
+  return text(value);
 }
 
 /** Return who is calling or writing. */

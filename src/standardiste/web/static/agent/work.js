@@ -1,7 +1,7 @@
 // Work in progress: one card per interaction (connected, on hold or in after-call work).
 import { t, label } from "../common/i18n.js";
 import { clone, slot, uid } from "../common/dom.js";
-import { sender, handling, running, text } from "./describe.js";
+import { sender, handling, running, attribute } from "./describe.js";
 import { CallControls } from "./call.js";
 import { EmailPanel } from "./email.js";
 import { LetterPanel } from "./letter.js";
@@ -50,7 +50,7 @@ export class WorkArea {
       const dt = document.createElement("dt");
       dt.textContent = label("attr", key);
       const dd = document.createElement("dd");
-      dd.textContent = text(value);
+      dd.textContent = attribute(key, value);
       facts.append(dt, dd);
     }
     const body = slot(el, "body");
