@@ -25,7 +25,9 @@ from standardiste.governance.pause_reasons import sensitive_terms
 from standardiste.governance.register import GovernanceConfig
 
 Level = int  # skill level 1..5
-Role = Literal["agent", "supervisor", "analyst", "admin", "dpo", "incident_officer"]
+Role = Literal[
+    "agent", "supervisor", "analyst", "admin", "dpo", "incident_officer", "legal_officer"
+]
 
 
 class _Model(BaseModel):
