@@ -57,7 +57,9 @@ def national_config(agents: int, sites: int) -> Config:
             "queues": [
                 {"id": f"q{i}", "channel": "voice", "site": f"s{i % sites}", "skills": {"x": 1}}
                 for i in range(2 * sites)
-            ],
+            ]
+            # The configuration requires a postal-mail queue; no contact goes to it here.
+            + [{"id": "q-post", "channel": "mail", "site": "s0", "skills": {"x": 1}}],
             "agents": [
                 {"id": f"a{i}", "team": f"t{i % teams}", "skills": {"x": 1}} for i in range(agents)
             ],
@@ -70,7 +72,7 @@ def day_events(cfg: Config, day: date, contacts: int, rng: random.Random, serial
     out = []
     start = datetime.combine(day, datetime.min.time(), TZ).timestamp() + 8 * 3600
     agents = cfg.agents
-    queues = [q.id for q in cfg.queues]
+    queues = [q.id for q in cfg.queues if q.channel.value == "voice"]
     free_at = {a.id: start for a in agents}
     state = {a.id: ("not_ready", "login", start) for a in agents}
 

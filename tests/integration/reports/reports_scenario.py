@@ -77,6 +77,8 @@ def scenario_config(k: int = 5) -> Config:
                     "service_level": {"percent": 90, "seconds": SL_T["q-mail"]},
                     "acw": {"mode": "optional"},
                 },
+                # The configuration requires a postal-mail queue; the plan sends it nothing.
+                {"id": "q-post", "channel": "mail", "site": "s-metz", "skills": {"mail": 1}},
             ],  # fmt: skip
             "agents": agents,
         }
