@@ -196,3 +196,25 @@ def test_double_click_accept(
     expect(card).to_have_count(0)
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url("**/login")
+
+
+def test_offer_withdrawn_before_accept(
+    page: Page, server: Server, admin_api: ApiClient, e2e: Helpers
+) -> None:
+    """Accepting an offer whose caller gave up says it is gone, not that someone took it."""
+    e2e.login_page(page, server, "agent11")
+    page.get_by_role("button", name="Prêt", exact=True).click()
+    expect(page.locator("#state-label")).to_have_text("Prêt")
+    item = _email(admin_api)
+    offer = page.locator(f'li.offer[data-id="{item["id"]}"]')
+    expect(offer).to_be_visible()
+    page.evaluate("window.__sdStream.close()")  # the screen misses what follows
+    admin_api.post(f"/api/v1/interactions/{item['id']}/abandon")
+    offer.get_by_role("button", name="Accepter").click()
+    expect(page.locator("#banner-text")).to_have_text(
+        "Cette proposition n'est plus disponible : elle a été retirée ou son délai est écoulé."
+    )
+    expect(offer).to_have_count(0)
+    expect(page.locator("#state-label")).to_have_text("Prêt")
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/login")

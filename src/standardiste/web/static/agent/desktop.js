@@ -19,7 +19,8 @@ const clock = new ServerClock();
 const ERRORS = {
   "interaction.taken": "err.taken",
   "interaction.offered_to_other": "err.offered_to_other",
-  "interaction.cannot_accept": "err.taken",
+  "interaction.cannot_accept": "err.offer_gone",
+  "interaction.cannot_decline": "err.offer_gone",
   "interaction.disposition_required": "err.disposition_required",
   "agent.acw_wrap_up_required": "err.wrap_up_required",
   "agent.has_work": "err.has_work",
@@ -72,7 +73,11 @@ const ctx = {
 const header = setupHeader({ agentId, onLost: () => stream.close() });
 const stateBar = new StateBar({
   root: document.querySelector(".statebar"),
-  request: (state, reason) => api("PUT", `${agentPath}/state`, { state, reason }),
+  request: async (state, reason) => {
+    const result = await api("PUT", `${agentPath}/state`, { state, reason });
+    refresh();                         // in case the event stream is down right now
+    return result;
+  },
   onError: (err) => { if (err.status !== 401) showBanner(explain(err)); },
 });
 const offers = new Offers({
