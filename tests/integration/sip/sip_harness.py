@@ -149,3 +149,6 @@ class RecordingHandler(PassThroughHandler):
 
     async def on_resume(self, call: Call, ev: Any) -> None:
         self._record("resume", ev)
+
+    async def on_dtmf(self, call: Call, ev: Any) -> None:
+        self._record("dtmf", ev)

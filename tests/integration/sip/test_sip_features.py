@@ -114,3 +114,15 @@ async def test_options_keepalive(b2bua: tuple[B2BUA, RecordingHandler], tmp_path
     probe = await start_sipp(tmp_path, "uac_options", free_port(), server.port)
     rc, err = await probe.result()
     assert rc == 0, err
+
+
+async def test_dtmf_via_sip_info(b2bua: tuple[B2BUA, RecordingHandler], tmp_path: Path) -> None:
+    server, handler = b2bua
+    agent_port = free_port()
+    handler.target = f"sip:agent@{HOST}:{agent_port}"
+    agent = await start_sipp(tmp_path, "uas_answer", agent_port)
+    caller = await start_sipp(tmp_path, "uac_info", free_port(), server.port)
+    results = [await p.result() for p in (caller, agent)]
+    assert [rc for rc, _ in results] == [0, 0], "".join(e for _, e in results)
+    dtmf = await handler.wait_for("dtmf")
+    assert (dtmf.side, dtmf.digit, dtmf.duration_ms) == ("caller", "5", 160)
