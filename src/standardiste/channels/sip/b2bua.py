@@ -152,7 +152,7 @@ class B2BUA:
         if to_tag is not None:
             leg = self._dialogs.get((request.call_id, to_tag, request.from_.tag or ""))
             if leg is None:
-                tx.respond(request.create_response(481))  # type: ignore[arg-type]
+                tx.respond(request.create_response(481))
             else:
                 leg.on_request(tx, request, arrival)
             return
@@ -162,11 +162,11 @@ class B2BUA:
         elif request.method == "REGISTER" and self.registrar is not None:
             self.spawn(self._register(tx, request))  # type: ignore[arg-type]
         elif request.method in ("BYE", "INFO", "NOTIFY", "REFER"):
-            tx.respond(request.create_response(481))  # type: ignore[arg-type]
+            tx.respond(request.create_response(481))
         else:
             resp = request.create_response(405)
             resp.add_header("Allow", self.allow)
-            tx.respond(resp)  # type: ignore[arg-type]
+            tx.respond(resp)
 
     async def _register(self, tx: ServerTransaction, request: SipRequest) -> None:
         assert self.registrar is not None

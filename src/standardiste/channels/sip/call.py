@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .agent import AgentLeg
 from .caller import CallerLeg
@@ -114,7 +114,7 @@ class Call:
             identity = Address.parse(caller_identity)
         else:
             identity = caller_identity
-        ring = self.ring_timeout if ring_timeout is _DEFAULT else ring_timeout
+        ring = self.ring_timeout if ring_timeout is _DEFAULT else cast("float | None", ring_timeout)
         leg = AgentLeg(
             self,
             self.core,
@@ -123,7 +123,7 @@ class Call:
             sdp if sdp is not None else self.caller.remote_sdp,
             list(extra_headers or ()),
             ring,
-        )  # type: ignore[arg-type]
+        )
         self.agent = leg
         self.legs.append(leg)
         leg.start()

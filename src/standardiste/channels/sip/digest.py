@@ -21,7 +21,7 @@ HASHES: dict[str, Callable[[bytes], Any]] = {
 
 
 def _h(algorithm: str, text: str) -> str:
-    return HASHES[algorithm](text.encode()).hexdigest()
+    return str(HASHES[algorithm](text.encode()).hexdigest())
 
 
 def parse_auth(value: str) -> tuple[str, dict[str, str]]:

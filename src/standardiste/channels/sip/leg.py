@@ -170,11 +170,11 @@ class Leg:
         """Dispatch an in-dialog request (§12.2.2)."""
         assert self.dialog is not None
         if not self.dialog.accept_request(request):
-            tx.respond(request.create_response(500, "CSeq Out Of Order"))  # type: ignore[arg-type]
+            tx.respond(request.create_response(500, "CSeq Out Of Order"))
             return
         method = request.method
         if method == "BYE":
-            tx.respond(request.create_response(200))  # type: ignore[arg-type]
+            tx.respond(request.create_response(200))
             self._end()
             self.call._on_bye(self, arrival)
         elif method == "INVITE":
@@ -185,11 +185,11 @@ class Leg:
         elif method == "INFO":
             self._on_info(tx, request, arrival)  # type: ignore[arg-type]
         elif method == "NOTIFY":
-            tx.respond(request.create_response(200))  # type: ignore[arg-type]
+            tx.respond(request.create_response(200))
         else:
             resp = request.create_response(501)
             resp.add_header("Allow", self.core.allow)
-            tx.respond(resp)  # type: ignore[arg-type]
+            tx.respond(resp)
 
     def on_ack(self, request: SipRequest, arrival: Arrival) -> None:
         """Accept the ACK of our 2xx (late-offer ACK bodies are not supported)."""

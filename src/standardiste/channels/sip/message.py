@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .errors import SipParseError
 from .headers import Headers
@@ -41,6 +42,7 @@ REASONS: dict[int, str] = {
     603: "Decline",
 }
 
+_T = TypeVar("_T")
 _LINE_RE = re.compile(r"\r?\n")
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9\-.!%*_+`'~]+$")
 _MAX_MESSAGE = 65535
@@ -84,9 +86,9 @@ class SipMessage:
         return self.headers.get(name)
 
     # -- parsed accessors (raise SipParseError on malformed values) --------------------------
-    def _cached(self, key: str, build: Any) -> Any:
+    def _cached(self, key: str, build: Callable[[], _T]) -> _T:
         try:
-            return self._cache[key]
+            return self._cache[key]  # type: ignore[no-any-return]
         except KeyError:
             value = self._cache[key] = build()
             return value

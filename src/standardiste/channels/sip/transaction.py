@@ -34,7 +34,7 @@ class _Transaction:
         self.request = request
         self.addr = addr
         self.state = State.TRYING
-        self.on_terminated: Callable[[_Transaction], None] | None = None
+        self.on_terminated: Callable[[_Transaction], object] | None = None
         self._send = send
         self._scheduler = scheduler
         self._t = timers

@@ -86,7 +86,7 @@ class SipEndpoint(asyncio.DatagramProtocol):
         transport, _ = await loop.create_datagram_endpoint(
             lambda: self, local_addr=(self.host, self.port)
         )
-        self._transport = transport  # type: ignore[assignment]
+        self._transport = transport
         self.port = transport.get_extra_info("sockname")[1]
         sock = transport.get_extra_info("socket")
         if sock is not None:
@@ -156,7 +156,7 @@ class SipEndpoint(asyncio.DatagramProtocol):
             raise SipTransportError("endpoint is closed")
         self.send(msg.encode(), addr)
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         """Parse and dispatch one datagram; timestamps are taken first."""
         arrival = Arrival(time.time(), time.monotonic())
         self.stats.received += 1
