@@ -40,6 +40,7 @@ FEATURE_ROUTERS = (
     "standardiste.web.pages.supervisor",
     "standardiste.web.pages.governance",
     "standardiste.web.pages.mailroom",
+    "standardiste.web.pages.planning",
 )
 
 MAX_BODY = 1 << 20  # 1 MiB for JSON; uploads have their own limits
