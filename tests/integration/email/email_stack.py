@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Executor
 from pathlib import Path
 
 from standardiste.channels.email.adapter import AckPolicy, EmailAdapter
@@ -31,6 +32,7 @@ class EmailStack:
     def __init__(
         self, data_dir: Path, *, smtp_port: int = 0, relay_port: int | None = None,
         ack: bool = False, sender_limit: int = 10_000, backoff_s: float = 0.05,
+        executor: Executor | None = None,
     ) -> None:  # fmt: skip
         self.data_dir = data_dir
         self.clock = SystemClock()
@@ -54,6 +56,7 @@ class EmailStack:
         self.adapter = EmailAdapter(
             self.service, ROUTING, self.clock, replies=replies,
             ack=AckPolicy(ACK, from_name="Centre des impôts") if ack else None,
+            executor=executor,
         )  # fmt: skip
         self.spool = Spool(data_dir / "mail" / "inbound")
         handler = ContactHandler(

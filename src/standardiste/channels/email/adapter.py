@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,7 +22,7 @@ from .conversations import Conversation, ConversationIndex
 from .dsn import parse_dsn
 from .outbound import Replies
 from .outbox import OutboxResult
-from .parse import ParsedEmail, parse_email
+from .parse import ParsedEmail, parse_file
 from .ratelimit import RateLimiter
 from .route import EmailRouting
 from .smtp_in import InboundEnvelope
@@ -75,6 +76,7 @@ class EmailAdapter:
         ack: AckPolicy | None = None,
         attachment_cap: int = 20 * 1024 * 1024,
         end_on_sent: bool = True,
+        executor: Executor | None = None,
     ) -> None:
         self._service = service
         self._routing = routing
@@ -84,9 +86,14 @@ class EmailAdapter:
         self._ack = ack
         self._cap = attachment_cap
         self._end_on_sent = end_on_sent
+        self._executor = executor
         # Copies of one mail (retry, IMAP and SMTP) are serialised by their dedup key; different
         # mails commit concurrently so the event log can group their commits.
         self._inflight: dict[str, asyncio.Event] = {}
+
+    def interactions(self) -> Mapping[str, Any]:
+        """Return the core's interactions (read-only projection)."""
+        return self._service.centre.interactions
 
     def replay(self, events: Iterable[Event]) -> None:
         """Rebuild the index from the log at start-up."""
@@ -104,20 +111,21 @@ class EmailAdapter:
 
     async def accept(self, path: Path, envelope: InboundEnvelope, **extra: Any) -> str:
         """Commit one stored message; return its spool id (idempotent on retries)."""
-        raw = await asyncio.to_thread(path.read_bytes)
-        parsed = await asyncio.to_thread(parse_email, raw, attachment_cap=self._cap)
+        loop = asyncio.get_running_loop()
+        # Parsing is the costliest step; a ProcessPoolExecutor here uses the other cores.
+        parsed = await loop.run_in_executor(self._executor, parse_file, path, self._cap)
         key = _dedup_key(parsed)
         while key in self._inflight:
             await self._inflight[key].wait()
         done = self._inflight[key] = asyncio.Event()
         try:
-            return await self._accept(path, raw, parsed, envelope, key, extra)
+            return await self._accept(path, parsed, envelope, key, extra)
         finally:
             del self._inflight[key]
             done.set()
 
     async def _accept(
-        self, path: Path, raw: bytes, parsed: ParsedEmail, env: InboundEnvelope, key: str,
+        self, path: Path, parsed: ParsedEmail, env: InboundEnvelope, key: str,
         extra: dict[str, Any],
     ) -> str:  # fmt: skip
         if self.index.committed(env.spool_id):
@@ -132,7 +140,7 @@ class EmailAdapter:
             await asyncio.to_thread(path.unlink, missing_ok=True)
             return duplicate
         data = _received_data(parsed, env, key, extra)
-        if parsed.is_dsn and await self._bounce(raw, data):
+        if parsed.is_dsn and await self._bounce(path, data):
             return env.spool_id
         match = find_conversation(
             in_reply_to=parsed.in_reply_to, references=parsed.references,
@@ -146,8 +154,8 @@ class EmailAdapter:
             await self._new_conversation(parsed, env, data)
         return env.spool_id
 
-    async def _bounce(self, raw: bytes, data: dict[str, Any]) -> bool:
-        bounce = parse_dsn(raw)
+    async def _bounce(self, path: Path, data: dict[str, Any]) -> bool:
+        bounce = parse_dsn(await asyncio.to_thread(path.read_bytes))
         reply = (
             self.index.reply_for_message_id(bounce.original_message_id or "") if bounce else None
         )

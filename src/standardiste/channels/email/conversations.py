@@ -24,6 +24,8 @@ class Conversation:
     last_message_id: str | None = None
     last_references: tuple[str, ...] = ()
     interactions: list[str] = field(default_factory=list)
+    # In and out, in log order: {"direction", "id" (spool or reply id), "ts"...}.
+    messages: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -49,6 +51,8 @@ class ConversationIndex:
         self._by_interaction: dict[str, str] = {}
         self._reply_by_message_id: dict[str, str] = {}
         self._dedup: dict[str, str] = {}
+        self.message_conversation: dict[str, str] = {}  # inbound spool id -> conversation
+        self.reply_conversation: dict[str, str] = {}
         self._spool_ids: set[str] = set()
         self.imap_seen: set[tuple[str, int, int]] = set()
 
@@ -129,6 +133,13 @@ class ConversationIndex:
             conv.last_message_id = d["message_id"]
             conv.last_references = tuple(d.get("references") or ())
         conv.subject = d.get("subject") or conv.subject
+        if d["spool_id"] not in self.message_conversation:
+            self.message_conversation[d["spool_id"]] = cid
+            conv.messages.append({
+                "direction": "in", "id": d["spool_id"], "date": d.get("date"),
+                "from": d.get("from"), "subject": d.get("subject"),
+                "interaction_id": d.get("interaction_id"), "preview": d.get("preview", ""),
+            })  # fmt: skip
         if d.get("reply_to"):
             conv.correspondent = conv.correspondent or d["reply_to"][0]
         iid = d.get("interaction_id")
@@ -145,6 +156,14 @@ class ConversationIndex:
         )
         self._reply_by_message_id[d["message_id"].lower()] = d["reply_id"]
         self._by_message_id[d["message_id"].lower()] = cid
+        conv = self.conversations.get(cid)
+        if conv is not None and d["reply_id"] not in self.reply_conversation:
+            self.reply_conversation[d["reply_id"]] = cid
+            conv.messages.append({
+                "direction": "out", "id": d["reply_id"], "subject": d.get("subject"),
+                "to": d.get("to"), "automatic": d.get("automatic", False),
+                "interaction_id": d.get("interaction_id"), "agent_id": d.get("agent_id"),
+            })  # fmt: skip
 
 
 def _set_status(status: str) -> Callable[[ConversationIndex, dict[str, Any]], None]:

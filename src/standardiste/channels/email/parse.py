@@ -6,6 +6,7 @@ import email
 import email.policy
 from dataclasses import dataclass, field
 from email.message import Message
+from pathlib import Path
 
 from .headers import (
     addresses,
@@ -75,6 +76,11 @@ def parse_email(raw: bytes, *, attachment_cap: int = DEFAULT_ATTACHMENT_CAP) -> 
         return _parse(msg, attachment_cap)
     except Exception as err:  # noqa: BLE001 - a broken message must never block the queue
         return _fallback(raw, f"parse_failed: {type(err).__name__}: {err}")
+
+
+def parse_file(path: Path, attachment_cap: int = DEFAULT_ATTACHMENT_CAP) -> ParsedEmail:
+    """Read and parse a stored message (a top-level function, so a process pool can run it)."""
+    return parse_email(path.read_bytes(), attachment_cap=attachment_cap)
 
 
 def _parse(msg: Message, cap: int) -> ParsedEmail:
