@@ -5,15 +5,11 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import Executor
 from pathlib import Path
+from types import SimpleNamespace
 
-from standardiste.channels.email.adapter import AckPolicy, EmailAdapter
-from standardiste.channels.email.outbound import Replies
-from standardiste.channels.email.outbox import Outbox, OutboxResult
-from standardiste.channels.email.ratelimit import RateLimiter
-from standardiste.channels.email.relay import RelayConfig, RelayTransport
-from standardiste.channels.email.route import EmailRouting
-from standardiste.channels.email.smtp_in import ContactHandler, SmtpServer
-from standardiste.channels.email.spool import Spool
+from standardiste.channels.email.channel import EmailChannel
+from standardiste.channels.email.config import Ack, EmailSettings, Relay, SmtpListen, build_routing
+from standardiste.channels.email.events import EMAIL_KINDS
 from standardiste.domain.clock import SystemClock
 from standardiste.domain.model import AgentDef, CentreDef, Channel, QueueDef
 from standardiste.service import CentreService
@@ -22,12 +18,12 @@ from standardiste.store.log import EventLog, read_events
 from standardiste.store.migrate import upgrade
 
 CONTACT = "contact@impots.example"
-ROUTING = EmailRouting(by_address={CONTACT: "q-email"}, default_queue="q-email")
+QUEUES = [SimpleNamespace(id="q-email", channel="email", addresses=[CONTACT], keywords=[])]
 ACK = "Bonjour {name},\n\nVotre message est enregistré sous la référence {reference}.\n"
 
 
 class EmailStack:
-    """Service + event log + adapter + inbound SMTP (+ outbox when a relay port is given)."""
+    """Service + event log + EmailChannel (inbound SMTP, and the outbox when given a relay)."""
 
     def __init__(
         self, data_dir: Path, *, smtp_port: int = 0, relay_port: int | None = None,
@@ -43,52 +39,43 @@ class EmailStack:
             agents={"a1": AgentDef("a1", "t1", skills={"email": 1})},
         )
         self.service = CentreService(definition, self.clock, self.log, self.engine)
-        self.outbox: Outbox | None = None
-        replies = None
+        relay = None
         if relay_port is not None:
-            transport = RelayTransport(RelayConfig(port=relay_port, timeout_s=5))
-            self.outbox = Outbox(
-                data_dir / "mail" / "outbound", transport, self.clock, self._on_result,
-                base_backoff_s=backoff_s, max_backoff_s=backoff_s * 4,
-                already_sent=lambda rid: self.adapter.index.reply_sent(rid),
-            )  # fmt: skip
-            replies = Replies(self.outbox, self.clock, domain="impots.example")
-        self.adapter = EmailAdapter(
-            self.service, ROUTING, self.clock, replies=replies,
-            ack=AckPolicy(ACK, from_name="Centre des impôts") if ack else None,
+            relay = Relay(port=relay_port, timeout_s=5, base_backoff_s=backoff_s,
+                          max_backoff_s=backoff_s * 4)  # fmt: skip
+        settings = EmailSettings(
+            smtp=SmtpListen(port=smtp_port, max_bytes=40 * 2**20, sender_limit=sender_limit),
+            relay=relay, ack=Ack(enabled=ack, template=ACK, from_name="Centre des impôts"),
+            domain="impots.example",
+        )  # fmt: skip
+        self.channel = EmailChannel(
+            settings, data_dir=data_dir, routing=build_routing(settings, QUEUES),
+            service=self.service, clock=self.clock,
+            history=lambda: read_events(self.engine, kinds=sorted(EMAIL_KINDS)),
             executor=executor,
         )  # fmt: skip
-        self.spool = Spool(data_dir / "mail" / "inbound")
-        handler = ContactHandler(
-            addresses=[CONTACT], spool=self.spool, sink=self.adapter, clock=self.clock,
-            sender_limiter=RateLimiter(self.clock, sender_limit, 60.0),
-        )  # fmt: skip
-        self.smtp = SmtpServer(handler, host="127.0.0.1", port=smtp_port, max_size=40 * 2**20)
-
-    async def _on_result(self, result: OutboxResult) -> None:
-        await self.adapter.on_outbox_result(result)
+        self.adapter = self.channel.adapter
+        self.spool = self.channel.spool
+        assert self.channel.smtp is not None
+        self.smtp = self.channel.smtp
+        self.orphans: list[str] = []
 
     async def start(self) -> None:
-        """Migrate, rebuild, sweep orphans, then listen."""
+        """Migrate, rebuild, then start the channel (sweeps orphans, listens)."""
         await asyncio.to_thread(upgrade, self.engine)
         await self.log.start()
         await self.service.start()
-        events = await asyncio.to_thread(lambda: list(read_events(self.engine)))
-        self.adapter.replay(events)
-        self.service.subscribe(self.adapter.on_event)
-        await asyncio.to_thread(self.spool.prepare)
-        self.orphans = await self.spool.sweep(self.adapter.is_committed)
-        if self.outbox is not None:
-            await self.outbox.start()
-        await self.smtp.start()
+        before = set(
+            await asyncio.to_thread(lambda: list((self.spool.directory / "orphans").glob("*.eml")))
+        )  # noqa: E501
+        await self.channel.start()
+        after = set((self.spool.directory / "orphans").glob("*.eml"))
+        self.orphans = sorted(p.stem for p in after - before)
 
     async def stop(self) -> None:
         """Stop listening, drain, close the service and the log."""
-        self.smtp.close()
-        await self.smtp.wait_closed()
-        if self.outbox is not None:
-            self.outbox.close()
-            await self.outbox.wait_closed()
+        self.channel.close()
+        await self.channel.wait_closed()
         await self.service.close()
         await self.log.close()
         await self.log.wait_closed()

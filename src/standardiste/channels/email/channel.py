@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ class EmailChannel:
         service: Any,
         clock: Clock,
         history: Callable[[], Iterable[Event]],
+        executor: Executor | None = None,
     ) -> None:
         self.settings = settings
         self._service: EmailService = service
@@ -70,7 +72,7 @@ class EmailChannel:
             ack = AckPolicy(settings.ack.template, settings.ack.from_name, limiter)
         self.adapter = EmailAdapter(
             service, routing, clock, replies=replies, ack=ack,
-            attachment_cap=settings.attachment_cap_bytes,
+            attachment_cap=settings.attachment_cap_bytes, executor=executor,
         )  # fmt: skip
         self.smtp: SmtpServer | None = None
         if settings.smtp is not None:
