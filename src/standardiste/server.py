@@ -37,9 +37,15 @@ async def run_server(settings: Settings) -> int:
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        # Close WebSocket streams first: uvicorn waits for open connections before returning.
+        runtime.hub.close()
+        server.should_exit = True
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+            loop.add_signal_handler(sig, stop)
     log.info("serving http://%s:%d", host, port)
     try:
         await server.serve()

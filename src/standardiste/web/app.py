@@ -27,6 +27,7 @@ CORE_ROUTERS = (
     "standardiste.web.api.queues",
     "standardiste.web.api.interactions",
     "standardiste.web.api.config",
+    "standardiste.web.api.transfer",
     "standardiste.web.ws",
 )
 # Feature modules with a module-level `router`; channel routers that need live components

@@ -80,6 +80,9 @@ async def events(websocket: WebSocket) -> None:
         since = -1
     await websocket.accept()
     queue = rt.hub.join()
+    # The client sends nothing we need, but reading is how a disconnect is noticed: a watcher
+    # wakes the sender so it does not wait on the queue forever (and block shutdown).
+    watcher = asyncio.create_task(_watch_disconnect(websocket, queue))
     try:
         last = rt.log.last_seq
         await websocket.send_json(
@@ -102,15 +105,29 @@ async def events(websocket: WebSocket) -> None:
         while True:
             event = await queue.get()
             if event is None:
-                await websocket.close(code=4408, reason="too slow; reconnect with since")
+                if websocket.client_state.name == "CONNECTED":
+                    await websocket.close(code=4408, reason="closing; reconnect with since")
                 return
             if event.seq is not None and event.seq <= sent:
                 continue
             await _send(websocket, rt, principal, event)
-    except WebSocketDisconnect:
+    except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
+        watcher.cancel()
         rt.hub.leave(queue)
+
+
+async def _watch_disconnect(websocket: WebSocket, queue: asyncio.Queue[Event | None]) -> None:
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    with contextlib.suppress(asyncio.QueueFull):
+        queue.put_nowait(None)
 
 
 async def _send(ws: WebSocket, rt: Runtime, principal: Principal, event: Event) -> None:

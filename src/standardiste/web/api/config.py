@@ -34,6 +34,8 @@ async def public_config(
                 "channel": q.channel.value,
                 "disposition_required": q.acw.disposition_required,
                 "acw": q.acw.mode.value,
+                "acw_seconds": q.acw.seconds,
+                "offer_timeout_s": q.offer_timeout,
             }
             for q in cfg.queues
         ],
