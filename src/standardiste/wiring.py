@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from standardiste.channels.mail.channel import MailChannel
 from standardiste.channels.mail.config import build_mail_router
+from standardiste.channels.voice.wiring import wire_voice
 from standardiste.governance.wiring import wire_governance
 from standardiste.reports.aggregator import ReportAggregator
 
@@ -22,6 +23,7 @@ def wire_extensions(runtime: Runtime) -> None:
     runtime.extensions.append(aggregator)  # start() catches up with the log, then follows it
     runtime.service.subscribe(aggregator.on_event)
     wire_mail(runtime)
+    wire_voice(runtime)
     if settings.traffic:
         from standardiste.traffic import TrafficGenerator
 

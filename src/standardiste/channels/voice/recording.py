@@ -1,0 +1,98 @@
+"""On-demand call recording: governance (purpose, audit, encryption) + media plane (stereo WAV)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from standardiste.media.plane import MediaPlane
+
+from .errors import RecordingStateError
+from .session import VoiceCall
+
+
+class CallRecording:
+    """One running recording of a call: caller left, agent right, encrypted as it is written."""
+
+    def __init__(
+        self, governance: Any, plane: MediaPlane, active: Any, rec_id: str, started_by: str
+    ) -> None:
+        self.governance = governance
+        self.plane = plane
+        self.active = active
+        self.rec_id = rec_id
+        self.started_by = started_by
+        self.paused_at: float | None = None
+
+    @property
+    def recording_id(self) -> str:
+        """Return the governance catalogue id of the recording."""
+        return str(self.active.recording.id)
+
+    @classmethod
+    async def start(
+        cls, governance: Any, plane: MediaPlane, vc: VoiceCall, principal: Any
+    ) -> CallRecording:
+        """Open the encrypted writer (purpose incivility_evidence) and start the media."""
+        from standardiste.governance.recordings import Principal as GovPrincipal
+        from standardiste.governance.register import Purpose
+
+        if vc.agent_ep is None or vc.agent_id is None or not vc.bridged:
+            raise RecordingStateError("recording.not_connected", "the call is not connected")
+        if vc.recording is not None:
+            raise RecordingStateError("recording.already_running", "a recording is running")
+        who = GovPrincipal(
+            principal.user_id,
+            principal.role,
+            principal.scope_level,
+            principal.scope_id,
+            agent_id=principal.agent_id,
+            mfa=principal.mfa,
+        )
+        active = await governance.recordings.start_recording(
+            interaction_id=vc.interaction_id,
+            purpose=Purpose.INCIVILITY_EVIDENCE,
+            agent_ids=[vc.agent_id],
+            triggered_by=who,
+            caller=vc.call.from_.uri.user,
+            legs=("stereo",),
+            **governance.org_of(vc.agent_id),
+        )
+        writer = active.writers["stereo"]
+        try:
+            rec_id = await plane.start_recording(
+                vc.interaction_id,
+                vc.caller_ep.id,
+                vc.agent_ep.id,
+                writer.path,
+                writer_factory=lambda _path: writer,
+            )
+        except Exception:
+            await governance.recordings.stop_recording(active, actor=principal.user_id)
+            raise
+        return cls(governance, plane, active, rec_id, principal.user_id)
+
+    async def pause(self, actor: str, reason: str = "agent") -> None:
+        """Pause the media (silence in the file) and audit it."""
+        if self.paused_at is not None:
+            raise RecordingStateError("recording.already_paused", "the recording is paused")
+        await self.plane.pause_recording(self.rec_id)
+        self.paused_at = time.monotonic()
+        await self.governance.recordings.paused(self.active, actor=actor, reason=reason)
+
+    async def resume(self, actor: str, reason: str = "agent") -> None:
+        """Resume the media and audit the paused duration."""
+        if self.paused_at is None:
+            raise RecordingStateError("recording.not_paused", "the recording is not paused")
+        await self.plane.resume_recording(self.rec_id)
+        duration = time.monotonic() - self.paused_at
+        self.paused_at = None
+        await self.governance.recordings.resumed(
+            self.active, actor=actor, reason=reason, duration_s=round(duration, 3)
+        )
+
+    async def stop(self, actor: str) -> Any:
+        """Finalise the file, then seal and audit it in governance; return the media info."""
+        info = await self.plane.stop_recording(self.rec_id)
+        await self.governance.recordings.stop_recording(self.active, actor=actor)
+        return info

@@ -1,0 +1,67 @@
+"""Attach the voice channel to a node: media plane, registrar, B2BUA, adapter and API routes."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from standardiste.channels.sip.b2bua import B2BUA
+from standardiste.channels.sip.registrar import Registrar
+
+from .adapter import VoiceAdapter
+from .channel import VoiceChannel
+from .config import DEMO_SIP_PASSWORD, load_voice_config
+
+if TYPE_CHECKING:
+    from standardiste.app import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def wire_voice(runtime: Runtime) -> VoiceChannel | None:
+    """Build the voice channel when ``settings.sip`` is set; register it and its routes."""
+    settings = runtime.settings
+    if settings.sip is None:
+        return None
+    from standardiste.media.builtin import BuiltinMediaPlane
+    from standardiste.web.api.calls import build_router
+
+    cfg = load_voice_config(runtime.config.voice, {q.id for q in runtime.config.queues})
+    host, port = settings.sip
+
+    def agents() -> dict[str, str]:
+        return {a.id: a.extension for a in runtime.config.agents if a.extension}
+
+    async def secret(extension: str) -> str | None:
+        if extension in cfg.passwords:
+            return cfg.passwords[extension]
+        if runtime.config.security.demo and extension in agents().values():
+            return DEMO_SIP_PASSWORD  # documented in docs/voice.md; refused outside demo mode
+        return None
+
+    def agent_of_extension(extension: str) -> str | None:
+        return next((a for a, e in agents().items() if e == extension), None)
+
+    def queue_hours(queue_id: str) -> dict[str, str]:
+        return next((dict(q.hours) for q in runtime.config.queues if q.id == queue_id), {})
+
+    plane = BuiltinMediaPlane(host=host, ports=settings.rtp_ports, workers=cfg.media_workers)
+    registrar = Registrar(secret, realm=cfg.realm, static=cfg.static_contacts)
+    adapter = VoiceAdapter(
+        runtime.service,
+        plane,
+        registrar,
+        cfg,
+        extension_of=lambda agent_id: agents().get(agent_id),
+        agent_of_extension=agent_of_extension,
+        queue_hours=queue_hours,
+        tz=ZoneInfo(runtime.config.centre.timezone),
+    )
+    b2bua = B2BUA(host, port, adapter, registrar=registrar)
+    channel = VoiceChannel(plane, b2bua, adapter, runtime.service, lambda: runtime.governance)
+    runtime.voice = channel
+    runtime.extensions.append(channel)
+    runtime.routers.append(build_router(channel))
+    log.info("voice channel on %s:%d (RTP %d-%d)", host, port, *settings.rtp_ports)
+    return channel

@@ -1,0 +1,109 @@
+"""SIPp caller -> standardiste (IVR-less entry, queue, routing) -> SIPp agent phone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from voice_harness import HOST, node, sip_port, start_sipp
+
+
+def _static(port: int, ext: str = "1001") -> dict[str, str]:
+    return {ext: f"sip:{ext}@{HOST}:{port}"}
+
+
+async def test_call_queued_offered_answered_bridged_caller_hangs_up(tmp_path: Path) -> None:
+    agent_port = sip_port()
+    async with node(tmp_path, static=_static(agent_port)) as n:
+        await n.ready("agent1")
+        agent = await start_sipp(tmp_path, "uas_answer", agent_port, duration_ms=200)
+        caller = await start_sipp(tmp_path, "uac_talk", sip_port(), n.sip_port, duration_ms=800)
+        assert (await caller.result())[0] == 0, (await caller.result())[1]
+        assert (await agent.result())[0] == 0, (await agent.result())[1]
+        ended = await n.wait("interaction.ended")
+        iid = ended.data["interaction_id"]
+        assert ended.data["by"] == "customer"
+        assert n.kinds(iid)[:5] == [
+            "interaction.created",
+            "interaction.queued",
+            "interaction.offered",
+            "interaction.connected",
+            "interaction.ended",
+        ]
+        created = n.first("interaction.created")
+        assert created is not None and created.data["channel"] == "voice"
+        assert created.data["attributes"]["caller"] == "0612345678"
+        assert n.first("interaction.offered").data["agent_id"] == "agent1"
+        # the agent's phone was offered our media endpoint, with the caller's identity (RFC 3325)
+        trace = agent.trace()
+        assert "P-Asserted-Identity:" in trace and "0612345678" in trace
+        assert n.runtime.voice.adapter.calls == {}
+
+
+async def test_agent_hangs_up_ends_call_and_caller_gets_bye(tmp_path: Path) -> None:
+    agent_port = sip_port()
+    async with node(tmp_path, static=_static(agent_port)) as n:
+        await n.ready("agent1")
+        agent = await start_sipp(tmp_path, "uas_answer_bye", agent_port, duration_ms=300)
+        caller = await start_sipp(tmp_path, "uac_wait_bye", sip_port(), n.sip_port)
+        rc_c, err_c = await caller.result()
+        rc_a, err_a = await agent.result()
+        assert (rc_c, rc_a) == (0, 0), err_c + err_a
+        ended = await n.wait("interaction.ended")
+        assert ended.data["by"] == "agent"
+
+
+async def test_caller_hangs_up_while_queued_is_abandoned_with_wait(tmp_path: Path) -> None:
+    async with node(tmp_path) as n:  # nobody ready: the call waits with music
+        caller = await start_sipp(tmp_path, "uac_talk", sip_port(), n.sip_port, duration_ms=700)
+        rc, err = await caller.result()
+        assert rc == 0, err
+        abandoned = await n.wait("interaction.abandoned")
+        assert 0.6 <= abandoned.data["wait_s"] <= 1.5
+        assert "interaction.offered" not in n.kinds()
+
+
+async def test_caller_hangs_up_while_agent_phone_rings_cancels_it(tmp_path: Path) -> None:
+    agent_port = sip_port()
+    async with node(tmp_path, static=_static(agent_port)) as n:
+        await n.ready("agent1")
+        agent = await start_sipp(tmp_path, "uas_ring_cancel", agent_port)
+        caller = await start_sipp(tmp_path, "uac_talk", sip_port(), n.sip_port, duration_ms=600)
+        rc_c, err_c = await caller.result()
+        rc_a, err_a = await agent.result()
+        assert (rc_c, rc_a) == (0, 0), err_c + err_a
+        await n.wait("interaction.abandoned")
+        assert "interaction.connected" not in n.kinds()
+        assert "CANCEL" in agent.trace()
+
+
+async def test_busy_phone_is_refused_and_call_requeued_at_head(tmp_path: Path) -> None:
+    busy_port = sip_port()
+    async with node(tmp_path, static=_static(busy_port)) as n:
+        await n.ready("agent1")
+        agent = await start_sipp(tmp_path, "uas_busy", busy_port)
+        caller = await start_sipp(tmp_path, "uac_talk", sip_port(), n.sip_port, duration_ms=1000)
+        ended = await n.wait("interaction.offer_ended")
+        assert ended.data["cause"] == "refused" and ended.data["agent_id"] == "agent1"
+        requeued = await n.wait("interaction.queued", cause="requeued")
+        assert requeued.data["at_head"] is True
+        assert n.runtime.service.centre.agents["agent1"].presence.value == "not_ready"
+        assert (await agent.result())[0] == 0
+        assert (await caller.result())[0] == 0
+        await n.wait("interaction.abandoned")
+
+
+async def test_no_answer_within_offer_timeout_requeues_and_agent_missed(tmp_path: Path) -> None:
+    agent_port = sip_port()
+    async with node(tmp_path, static=_static(agent_port), offer_timeout=1.0) as n:
+        await n.ready("agent1")
+        agent = await start_sipp(tmp_path, "uas_ring_cancel", agent_port)
+        caller = await start_sipp(tmp_path, "uac_talk", sip_port(), n.sip_port, duration_ms=1800)
+        ended = await n.wait("interaction.offer_ended")
+        offered = n.first("interaction.offered")
+        assert ended.data["cause"] == "timeout"
+        assert 0.95 <= ended.ts - offered.ts <= 1.2
+        state = n.runtime.service.centre.agents["agent1"]
+        assert state.presence.value == "not_ready"
+        assert (await agent.result())[0] == 0  # the phone got its CANCEL
+        assert (await caller.result())[0] == 0
+        await n.wait("interaction.abandoned")
