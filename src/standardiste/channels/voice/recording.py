@@ -27,7 +27,7 @@ class CallRecording:
     @property
     def recording_id(self) -> str:
         """Return the governance catalogue id of the recording."""
-        return str(self.active.recording.id)
+        return str(self.active.recording.recording_id)
 
     @classmethod
     async def start(
