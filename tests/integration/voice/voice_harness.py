@@ -22,7 +22,7 @@ from standardiste.wiring import wire_extensions
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIOS = Path(__file__).parent / "scenarios"
 HOST = "127.0.0.1"
-_TS = re.compile(r"^-+ (\d{4}-\d\d-\d\d\t[\d:.]+)", re.M)
+_BLOCK = re.compile(r"^-{20,} ", re.M)
 _RTP_SLICES = iter(range(31000, 31950, 50))
 
 
@@ -60,17 +60,14 @@ class Sipp:
         """Return SIPp's message trace."""
         return self.messages.read_text(errors="replace") if self.messages.exists() else ""
 
-    def times(self, first_line: str) -> list[float]:
-        """Return the epoch times SIPp logged for messages whose first line starts so."""
+    def times(self, direction: str, first_line: str) -> list[float]:
+        """Return the epoch times of messages ``direction`` ("sent"/"received") starting so."""
         out = []
-        for block in self.trace().split("\n\n-"):
-            match = _TS.search(block if block.startswith("-") else "-" + block)
-            if match is None:
-                continue
-            lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
-            body = [ln for ln in lines[1:] if not ln.startswith(("UDP message", "-"))]
-            if body and body[0].startswith(first_line):
-                stamp = dt.datetime.strptime(match.group(1), "%Y-%m-%d\t%H:%M:%S.%f")
+        for block in _BLOCK.split(self.trace())[1:]:
+            lines = block.splitlines()
+            stamp = dt.datetime.strptime(lines[0].strip(), "%Y-%m-%d %H:%M:%S.%f")
+            body = [ln.strip() for ln in lines[1:] if ln.strip()]
+            if len(body) >= 2 and direction in body[0] and body[1].startswith(first_line):
                 out.append(stamp.timestamp())
         return out
 
