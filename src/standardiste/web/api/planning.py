@@ -34,6 +34,7 @@ from standardiste.domain.erlang import (
 )
 from standardiste.domain.errors import InvalidRequest, NotFound
 from standardiste.sim.forecast import WEEK_S, PlanRow
+from standardiste.web.api.reports import _sync
 from standardiste.web.deps import Forbidden, get_runtime, require_roles
 
 router = APIRouter(prefix="/api/v1/planning", tags=["planning"])
@@ -51,6 +52,9 @@ class PlanningCache:
     def __init__(self, size: int = 64) -> None:
         self._size = size
         self._items: OrderedDict[Hashable, asyncio.Future[Any]] = OrderedDict()
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._items
 
     async def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Return the cached value of `key`, computing it once off the loop if needed."""
@@ -192,7 +196,10 @@ async def forecast(
     def read() -> tuple[Forecast, dict[str, Measured]]:
         return log_history(engine, config, end, weeks, tz)
 
-    history, measured = await cache.get(("history", end, weeks, tz), read)
+    key = ("history", end, weeks, tz)
+    if key not in cache:
+        await _sync(rt)  # measured AHT and patience come from aggregates: fold the log first
+    history, measured = await cache.get(key, read)
     inputs = PlanInputs(
         aht, {}, patience, _target(target) if target else None, shrinkage, max_occupancy
     )
