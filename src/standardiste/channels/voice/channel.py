@@ -123,8 +123,9 @@ class VoiceChannel:
         gov = self._governance()
         if gov is None:
             raise RecordingStateError("recording.unavailable", "governance is not wired")
-        vc.recording = await CallRecording.start(gov, self.plane, vc, principal)
-        return vc.recording
+        rec = await CallRecording.start(gov, self.plane, vc, principal)
+        vc.recording = rec
+        return rec
 
     def _recording(self, interaction_id: str) -> CallRecording:
         rec = self.call(interaction_id).recording
