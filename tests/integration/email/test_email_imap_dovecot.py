@@ -121,3 +121,37 @@ async def test_server_down_is_unreachable_then_recovers(tmp_path: Path, stack: E
         await importer.wait_closed()
         await asyncio.to_thread(server.stop)
         server.cleanup()
+
+
+class _FlakySink:
+    """Refuses the first commit (as when the event log is unavailable), then delegates."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.refused = 0
+
+    async def accept(self, path: Path, envelope: object, **extra: object) -> str:
+        if not self.refused:
+            self.refused += 1
+            raise RuntimeError("store.unavailable")
+        return await self.inner.accept(path, envelope, **extra)  # type: ignore[attr-defined]
+
+
+async def test_commit_failure_is_an_error_status_then_retried(
+    stack: EmailStack, dovecot: Dovecot
+) -> None:
+    await asyncio.to_thread(dovecot.append, "alice", _mail(1))
+    importer = _importer(stack, dovecot.port, use_idle=False)
+    importer._sink = _FlakySink(stack.adapter)  # noqa: SLF001 - inject the failing commit
+    seen: list[str] = []
+    importer._on_status = lambda st: _record(seen, st.state)  # noqa: SLF001
+    await importer.start()
+    await _until_status(importer, "ok")
+    importer.close()
+    await importer.wait_closed()
+    assert "error" in seen
+    assert await _imported(stack) == ["<imap-1@example.org>"]
+
+
+async def _record(seen: list[str], state: str) -> None:
+    seen.append(state)

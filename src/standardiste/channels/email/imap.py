@@ -141,6 +141,10 @@ class ImapImporter:
                                      "email.imap_auth_failed": "auth_failed"}.get(
                     err.error_id, "error")  # type: ignore[assignment]  # fmt: skip
                 await self._set_status(state, err.message)
+            except Exception as err:  # noqa: BLE001 - e.g. the log refused a commit: retry later
+                failures += 1
+                log.exception("imap %s: import failed", self.account.key)
+                await self._set_status("error", f"{type(err).__name__}: {str(err)[:200]}")
             finally:
                 if client is not None:
                     await self._logout(client)

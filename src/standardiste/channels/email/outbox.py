@@ -165,7 +165,11 @@ class Outbox:
             due = [i for i in self.pending() if i.reply_id not in self._held]
             now = self._clock.wall()
             if due and due[0].next_at <= now:
-                await self._attempt(due[0])
+                try:
+                    await self._attempt(due[0])
+                except Exception:  # noqa: BLE001 - e.g. disk error: keep the queue alive
+                    log.exception("outbox: attempt on %s failed", due[0].reply_id)
+                    await asyncio.sleep(self._base)
                 continue
             self._wake.clear()
             timeout = (due[0].next_at - now) if due else None
