@@ -10,6 +10,7 @@ one in ten which hangs up after 60 s: measured AHT 240 s, measured mean patience
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -131,6 +132,8 @@ def seed(db_url: str, history: History) -> None:
     engine = make_engine(db_url)
     try:
         upgrade(engine)
-        asyncio.run(_append(engine, history.events))
+        # A thread of its own: the caller may be inside an event loop (Playwright's, pytest's).
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(lambda: asyncio.run(_append(engine, history.events))).result()
     finally:
         engine.dispose()

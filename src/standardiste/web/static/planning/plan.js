@@ -84,7 +84,8 @@ export function renderPlan(result, els) {
   const tz = result.meta.timezone;
   queueTable(els.queues, result.queues);
   drawPlan(els.chart, result.intervals, tz, {
-    calls: t("planning.series.calls"), scheduled: t("planning.series.scheduled"),
+    x: t("planning.col.interval"), calls: t("planning.series.calls"),
+    scheduled: t("planning.series.scheduled"),
   });
   intervalTable(els.table, result.intervals, result.queues, tz);
   const peak = Math.max(...result.intervals.map((i) => i.scheduled));
