@@ -22,6 +22,8 @@ from standardiste.config import Config, ConfigError, load_config
 from standardiste.domain.erlang import SlDefinition, StaffingTarget
 from standardiste.domain.errors import DomainError
 from standardiste.domain.events import INTERACTION_CREATED
+from standardiste.domain.kpis import QueueCounters
+from standardiste.reports.query import ReportReader
 from standardiste.sim.forecast import (
     WEEK_S,
     PlanRow,
@@ -125,9 +127,6 @@ def measure_queues(
     engine: Engine, config: Config, start: float, end: float, queue_ids: Iterable[str]
 ) -> dict[str, Measured]:
     """Measure AHT and mean patience per queue from the report aggregates (blocking)."""
-    from standardiste.domain.kpis import QueueCounters
-    from standardiste.reports.query import ReportReader
-
     reader = ReportReader(engine, config)
     first = reader.calendar.local_date(start)
     last = reader.calendar.local_date(end - 1)
@@ -141,7 +140,7 @@ def measure_queues(
     return {qid: _measured(c) for qid, c in sums.items()}
 
 
-def _measured(c: Any) -> Measured:
+def _measured(c: QueueCounters) -> Measured:
     aht = None
     if c.handled >= MIN_SAMPLE:
         aht = (c.talk_s + c.hold_s + c.acw_s) / c.handled  # the AHT of domain/kpis.py
