@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from standardiste.channels.email.config import EmailSettings
+from standardiste.channels.email.config import problems as email_problems
 from standardiste.channels.mail.config import MailSettings
 from standardiste.channels.mail.config import problems as mail_problems
 from standardiste.domain.model import (
@@ -150,7 +152,7 @@ class Config(_Model):
     # channel that owns them when it is wired.
     governance: GovernanceConfig = GovernanceConfig()
     voice: dict[str, Any] = Field(default_factory=dict)
-    email: dict[str, Any] = Field(default_factory=dict)
+    email: EmailSettings = EmailSettings()
     mail: MailSettings = MailSettings()
 
 
@@ -282,7 +284,7 @@ def semantic_issues(cfg: Config) -> list[ConfigIssue]:
             issues.append(
                 ConfigIssue(f"users[{i}].scope.id", f"unknown {u.scope.level} {u.scope.id!r}")
             )
-    for message in mail_problems(cfg.mail, cfg.queues):
+    for message in [*email_problems(cfg.email, cfg.queues), *mail_problems(cfg.mail, cfg.queues)]:
         path, sep, text = message.partition(": ")
         issues.append(
             ConfigIssue(path, text) if sep and " " not in path else ConfigIssue("mail", message)

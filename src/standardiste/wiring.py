@@ -23,6 +23,7 @@ def wire_extensions(runtime: Runtime) -> None:
     runtime.extensions.append(aggregator)  # start() catches up with the log, then follows it
     runtime.service.subscribe(aggregator.on_event)
     wire_mail(runtime)
+    wire_email(runtime)
     wire_voice(runtime)
     if settings.traffic:
         from standardiste.traffic import TrafficGenerator
@@ -45,3 +46,34 @@ def wire_mail(runtime: Runtime) -> None:
     runtime.mail = mail
     runtime.extensions.append(mail)
     runtime.routers.append(build_router(mail.intake, mail.store, mail.adapter, MailApiDeps()))
+
+
+def wire_email(runtime: Runtime) -> None:
+    """Add the e-mail channel: inbound SMTP, IMAP import, replies, API."""
+    from standardiste.channels.email.channel import EmailChannel
+    from standardiste.channels.email.config import SmtpListen, build_routing
+    from standardiste.channels.email.events import EMAIL_KINDS
+    from standardiste.store.log import read_events
+    from standardiste.web.api.email import EmailApiDeps, build_router
+
+    cfg = runtime.config
+    settings = cfg.email
+    if runtime.settings.smtp is not None:
+        # `--smtp HOST:PORT` on the command line overrides (or adds) the listener.
+        host, port = runtime.settings.smtp
+        listen = (settings.smtp or SmtpListen()).model_copy(update={"host": host, "port": port})
+        settings = settings.model_copy(update={"smtp": listen})
+    engine = runtime.engine
+    channel = EmailChannel(
+        settings,
+        data_dir=runtime.settings.data_dir,
+        routing=build_routing(settings, cfg.queues),
+        service=runtime.service,
+        clock=runtime.clock,
+        history=lambda: read_events(engine, kinds=sorted(EMAIL_KINDS)),
+    )
+    runtime.email = channel
+    runtime.extensions.append(channel)
+    runtime.routers.append(
+        build_router(channel.adapter, channel.message_path, EmailApiDeps(), status=channel.status)
+    )
