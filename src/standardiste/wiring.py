@@ -75,5 +75,11 @@ def wire_email(runtime: Runtime) -> None:
     runtime.email = channel
     runtime.extensions.append(channel)
     runtime.routers.append(
-        build_router(channel.adapter, channel.message_path, EmailApiDeps(), status=channel.status)
+        build_router(
+            channel.adapter,
+            channel.message_path,
+            EmailApiDeps(),
+            status=channel.status,
+            canned=settings.canned,
+        )
     )

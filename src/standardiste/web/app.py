@@ -45,7 +45,7 @@ FEATURE_ROUTERS = (
 )
 
 MAX_BODY = 1 << 20  # 1 MiB for JSON; uploads have their own limits
-UPLOAD_LIMITS = {"/api/v1/mail": 50 << 20, "/api/v1/emails": 30 << 20}
+UPLOAD_LIMITS = {"/api/v1/mail": 50 << 20, "/api/v1/email": 30 << 20}
 
 
 def create_app(runtime: Runtime) -> FastAPI:

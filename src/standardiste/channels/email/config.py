@@ -78,6 +78,30 @@ class KeywordRuleSettings(_Model):
     addresses: list[str] = Field(default_factory=list)
 
 
+class CannedResponse(_Model):
+    """`[[email.canned]]`: a reply template the agent can insert and edit."""
+
+    id: str
+    title: str
+    text: str
+
+
+DEFAULT_CANNED = (
+    CannedResponse(
+        id="ack-received",
+        title="Accusé de réception",
+        text="Bonjour,\n\nNous avons bien reçu votre message (référence {reference}) et "
+        "nous vous répondrons dans les meilleurs délais.\n\nCordialement,",
+    ),
+    CannedResponse(
+        id="send-documents",
+        title="Pièces à fournir",
+        text="Bonjour,\n\nPour traiter votre demande (référence {reference}), merci de nous "
+        "adresser les pièces justificatives par la messagerie sécurisée.\n\nCordialement,",
+    ),
+)
+
+
 class EmailSettings(_Model):
     """`[email]`: listeners, relay, acknowledgement, mailboxes and routing rules."""
 
@@ -89,6 +113,7 @@ class EmailSettings(_Model):
     default_queue: str | None = None
     domain: str = "standardiste.localhost"  # right-hand side of our Message-IDs
     attachment_cap_bytes: int = Field(20 * 1024 * 1024, gt=0)
+    canned: tuple[CannedResponse, ...] = DEFAULT_CANNED
 
 
 class QueueLike(Protocol):

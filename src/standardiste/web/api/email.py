@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import base64
+import binascii
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,8 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from standardiste.channels.email.adapter import EmailAdapter
+from standardiste.channels.email.compose import OutgoingAttachment
+from standardiste.channels.email.config import CannedResponse
 from standardiste.channels.email.conversations import Conversation
 from standardiste.channels.email.parse import attachment_bytes, parse_file
 from standardiste.domain.errors import InvalidRequest, NotFound
@@ -38,10 +42,28 @@ class EmailApiDeps:
     restricted_agent: Callable[[Any], str | None] = _restricted_agent
 
 
+class AttachmentIn(BaseModel):
+    """A file attached to a reply, base64-encoded in the JSON body."""
+
+    filename: str = Field(min_length=1, max_length=255)
+    content_type: str = Field("application/octet-stream", max_length=127)
+    data_b64: str = Field(max_length=28_000_000)
+
+    def decoded(self) -> OutgoingAttachment:
+        """Return the attachment with its bytes; refuse invalid base64."""
+        try:
+            data = base64.b64decode(self.data_b64, validate=True)
+        except (binascii.Error, ValueError) as err:
+            raise InvalidRequest("email.attachment_invalid", "attachment is not base64") from err
+        name = self.filename.replace("\r", " ").replace("\n", " ").replace('"', "'")
+        return OutgoingAttachment(name, self.content_type, data)
+
+
 class ReplyBody(BaseModel):
     """The agent's reply: free text, or a canned response with its placeholder values."""
 
     text: str | None = Field(default=None, max_length=100_000)
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
     canned: str | None = Field(default=None, max_length=100_000)
     values: dict[str, str] = Field(default_factory=dict)
     from_name: str = Field(default="", max_length=200)
@@ -54,6 +76,7 @@ def build_router(
     *,
     status: Callable[[], dict[str, Any]] | None = None,
     attachment_cap: int = 20 * 1024 * 1024,
+    canned: Sequence[CannedResponse] = (),
 ) -> APIRouter:
     """Return the `/api/v1/email` router; errors are DomainErrors for the app's handler."""
     router = APIRouter(prefix="/api/v1/email", tags=["email"])
@@ -82,6 +105,12 @@ def build_router(
             "correspondent": conv.correspondent, "contact_address": conv.contact_address,
             "subject": conv.subject, "interactions": list(conv.interactions),
             "messages": list(conv.messages),
+            # The reference is filled in here so the agent edits the final text.
+            "canned": [
+                {"id": c.id, "title": c.title,
+                 "text": c.text.replace("{reference}", conv.reference or "")}
+                for c in canned
+            ],
         }  # fmt: skip
 
     @router.get("/messages/{spool_id}")
@@ -128,6 +157,7 @@ def build_router(
         reply_id = await adapter.reply(
             interaction_id, text=body.text, canned=body.canned, values=body.values,
             agent_id=getattr(principal, "agent_id", None), from_name=body.from_name,
+            attachments=[a.decoded() for a in body.attachments],
         )  # fmt: skip
         return {"reply_id": reply_id, "status": "queued"}
 

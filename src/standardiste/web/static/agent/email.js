@@ -10,7 +10,7 @@ export class EmailPanel {
     this.ctx = ctx;
     this.el = clone("tpl-email");
     root.append(this.el);
-    this.base = `/api/v1/emails/${encodeURIComponent(item.id)}`;
+    this.base = `/api/v1/email/interactions/${encodeURIComponent(item.id)}`;
     this.canned = new Map();
     this.composer = slot(this.el, "composer");
     this.composer.addEventListener("submit", (event) => { event.preventDefault(); this.send(); });
@@ -29,11 +29,27 @@ export class EmailPanel {
       thread.append(p);
       return;
     }
-    const messages = data.messages || data.thread || [];
-    for (const message of messages) thread.append(this.message(message));
+    // The conversation lists its messages; incoming ones are fetched parsed and sanitised.
+    for (const entry of data.messages || []) {
+      if (entry.direction === "in") {
+        const full = await this.ctx.get(`/api/v1/email/messages/${encodeURIComponent(entry.id)}`, { quiet: true });
+        thread.append(this.message(full ? this.incoming(entry, full) : entry));
+      } else {
+        thread.append(this.message({ ...entry, from: t("email.our_reply"), text: entry.subject || "" }));
+      }
+    }
     const canned = data.canned || data.canned_responses || [];
     for (const c of canned) this.canned.set(String(c.id ?? c.name), c);
     fillOptions(this.composer.elements.canned, [...this.canned.entries()].map(([id, c]) => [id, c.title || c.name || id]));
+  }
+
+  incoming(entry, full) {
+    const from = full.from_name ? `${full.from_name} <${full.from_addr}>` : full.from_addr;
+    const attachments = (full.attachments || []).filter((a) => !a.inline).map((a) => ({
+      filename: a.filename, size: a.size,
+      url: `/api/v1/email/messages/${encodeURIComponent(entry.id)}/attachments/${a.index}`,
+    }));
+    return { from, date: full.date, subject: full.subject, html: full.html, text: full.text, attachments };
   }
 
   message(m) {
@@ -99,12 +115,12 @@ export class EmailPanel {
     const button = this.composer.querySelector("button[type=submit]");
     if (button.disabled) return;
     button.disabled = true;
-    const form = new FormData();
-    form.append("text", area.value);
-    if (canned.value) form.append("canned_id", canned.value);
-    for (const file of files.files) form.append("attachments", file, file.name);
+    // The canned text was inserted into the message box and possibly edited: the box is what
+    // is sent, never the template again.
+    void canned;
     try {
-      const sent = await this.ctx.post(`${this.base}/reply`, form, { missing: "err.not_available" });
+      const attachments = await Promise.all([...files.files].map(encodeFile));
+      const sent = await this.ctx.post(`${this.base}/reply`, { text: area.value, attachments }, { missing: "err.not_available" });
       if (sent !== undefined) {
         area.value = "";
         files.value = "";
@@ -115,4 +131,17 @@ export class EmailPanel {
       button.disabled = false;
     }
   }
+}
+
+function encodeFile(file) {
+  // Base64 in the JSON body: one request carries the text and its files.
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const url = String(reader.result);
+      resolve({ filename: file.name, content_type: file.type || "application/octet-stream", data_b64: url.slice(url.indexOf(",") + 1) });
+    };
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
 }
