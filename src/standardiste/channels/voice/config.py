@@ -37,6 +37,11 @@ class VoiceConfig(_Model):
 
     language: Literal["fr", "en"] = "fr"
     realm: str = "standardiste"
+    #: digest algorithms the registrar offers, in order (RFC 8760 §2.4); ["MD5"] for old phones
+    #: such as baresip 1.0, which give up on the first non-MD5 challenge.
+    digest_algorithms: tuple[Literal["SHA-256", "MD5"], ...] = Field(
+        ("SHA-256", "MD5"), min_length=1
+    )
     entries: list[Entry] = Field(default_factory=list)
     #: extension -> SIP digest password (in production from the secret store via the file).
     passwords: dict[str, str] = Field(default_factory=dict)

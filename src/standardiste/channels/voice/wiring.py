@@ -47,7 +47,12 @@ def wire_voice(runtime: Runtime) -> VoiceChannel | None:
         return next((dict(q.hours) for q in runtime.config.queues if q.id == queue_id), {})
 
     plane = BuiltinMediaPlane(host=host, ports=settings.rtp_ports, workers=cfg.media_workers)
-    registrar = Registrar(secret, realm=cfg.realm, static=cfg.static_contacts)
+    registrar = Registrar(
+        secret,
+        realm=cfg.realm,
+        algorithms=cfg.digest_algorithms,
+        static=cfg.static_contacts,
+    )
     adapter = VoiceAdapter(
         runtime.service,
         plane,
