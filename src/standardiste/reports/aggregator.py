@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from standardiste.domain import events as ev
 from standardiste.reports import store
 from standardiste.reports.buckets import Calendar
 from standardiste.reports.fold import Folder, FoldSettings
+from standardiste.reports.rebuild import MidnightOffGrid, SetRebuild
 from standardiste.reports.settings import fold_settings
 from standardiste.store.schema import events as events_table
 
@@ -96,11 +98,12 @@ class ReportAggregator:
 
     sync = catch_up
 
-    async def rebuild(self, *, full: bool = False) -> int:
+    async def rebuild(self, *, full: bool = False, method: str = "set") -> int:
         """Recompute the aggregates from the log (see `rebuild_blocking`)."""
         async with self._lock:
             loop = asyncio.get_running_loop()
-            self.seq = await loop.run_in_executor(self._pool, self.rebuild_blocking, full)
+            work = functools.partial(self.rebuild_blocking, full, method=method)
+            self.seq = await loop.run_in_executor(self._pool, work)
             return self.seq
 
     async def _follow(self) -> None:
@@ -147,13 +150,16 @@ class ReportAggregator:
             if len(rows) < self.chunk:
                 return seq
 
-    def rebuild_blocking(self, full: bool = False) -> int:
+    def rebuild_blocking(self, full: bool = False, *, method: str = "set") -> int:
         """Clear and recompute; unless `full`, keep agent time the log no longer holds.
 
         Governance compacts raw agent.state events after 7 days (R-STATE-3). Team-level agent
         time before the first local midnight following the oldest remaining agent.state event
-        is therefore kept as built, and recomputed only from that midnight on.
+        is therefore kept as built, and recomputed only from that midnight on. `method` "set"
+        computes in SQL (`rebuild.SetRebuild`); "fold" replays every event through the Folder.
         """
+        if method not in ("set", "fold"):
+            raise ValueError(f"unknown rebuild method {method!r}")
         horizon: float | None = None
         if not full:
             with self.engine.connect() as conn:
@@ -164,8 +170,19 @@ class ReportAggregator:
                 candidate = float(Calendar(self._base.timezone).next_day_start(float(first)))
                 if store.state_rows_before(self.engine, candidate):
                     horizon = candidate
-        store.reset(self.engine, keep_state_before=horizon)
         settings = dataclasses.replace(self._base, state_horizon=horizon)
+        if method == "set":
+            try:
+                built = SetRebuild(self.engine, settings).run()
+            except MidnightOffGrid:
+                log.warning("time zone off the 15-minute grid: rebuilding event by event")
+                return self.rebuild_blocking(full, method="fold")
+            log.info("aggregates rebuilt in SQL up to %d (%d interactions folded one by one)",
+                     built.seq, built.left_over)  # fmt: skip
+            self._folder = Folder(settings, built.tracks)
+            self.seq = built.seq
+            return self._catch_up()
+        store.reset(self.engine, keep_state_before=horizon)
         self._folder = Folder(settings, {})
         self.seq = 0
         return self._catch_up()

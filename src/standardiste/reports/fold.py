@@ -150,8 +150,10 @@ class Folder:
                 row = self.deltas.queue[key] = [0.0] * len(QI)
             row[idx] += value
         if t.queue_id not in self.deltas.channel:
+            # A queue gone from the configuration gets no channel: taking the contact's would
+            # make the stored label depend on which contact a batch happened to start with.
             info = self.settings.queues.get(t.queue_id)
-            self.deltas.channel[t.queue_id] = info.channel if info else t.channel
+            self.deltas.channel[t.queue_id] = info.channel if info else ""
 
     def _t(self, t: Track, name: str, value: float = 1.0) -> None:
         if not t.team:

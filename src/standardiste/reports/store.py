@@ -37,7 +37,7 @@ def _upsert_sql(
     table: Table, keys: Sequence[str], extra: Sequence[str], adds: Sequence[str]
 ) -> str:
     # ON CONFLICT ... DO UPDATE is spelled the same in SQLite (>= 3.24) and PostgreSQL; "?" is
-    # swapped for the driver's placeholder in `_run` (positional rows skip SQLAlchemy's binding).
+    # swapped for the driver's placeholder in `run_rows` (positional rows skip SQLAlchemy).
     cols = [*keys, *extra, *adds]
     sets = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in adds)
     return (
@@ -47,8 +47,10 @@ def _upsert_sql(
     )
 
 
-def _run(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+def run_rows(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
     """Execute a positional statement for many rows on the raw driver cursor."""
+    if not rows:
+        return
     if conn.dialect.paramstyle in ("format", "pyformat"):
         sql = sql.replace("?", "%s")
     conn.exec_driver_sql(sql, rows)
@@ -114,7 +116,7 @@ def write(
 ) -> None:
     """Do the writes of `commit` on an open transaction."""
     if deltas.queue:
-        _run(
+        run_rows(
             conn,
             _QUEUE_SQL,
             [
@@ -123,15 +125,15 @@ def write(
             ],
         )
     if deltas.team:
-        _run(conn, _TEAM_SQL, [(*key, *values) for key, values in deltas.team.items()])
+        run_rows(conn, _TEAM_SQL, [(*key, *values) for key, values in deltas.team.items()])
     if deltas.state:
-        _run(conn, _STATE_SQL, [(*key, value) for key, value in deltas.state.items()])
+        run_rows(conn, _STATE_SQL, [(*key, value) for key, value in deltas.state.items()])
     gone = [iid for iid, track in changed.items() if track is None]
     kept = [(i, t.to_json()) for i, t in changed.items() if t]
     for chunk in _chunks(gone, 500):
         conn.execute(delete(rpt_track).where(rpt_track.c.interaction_id.in_(chunk)))
     if kept:
-        _run(conn, _TRACK_SQL, kept)
+        run_rows(conn, _TRACK_SQL, kept)
     conn.execute(
         _CURSOR_SQL,
         {
@@ -151,13 +153,18 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
 def reset(engine: Engine, *, keep_state_before: float | None) -> None:
     """Clear the aggregates for a rebuild; keep agent time before `keep_state_before` if set."""
     with engine.begin() as conn:
-        for table in AGGREGATE_TABLES:
-            query = delete(table)
-            if table is rpt_state and keep_state_before is not None:
-                query = query.where(rpt_state.c.bucket >= keep_state_before)
-            conn.execute(query)
-        conn.execute(delete(rpt_track))
-        conn.execute(delete(rpt_cursor))
+        clear(conn, keep_state_before=keep_state_before)
+
+
+def clear(conn: Connection, *, keep_state_before: float | None) -> None:
+    """Do the deletes of `reset` on an open transaction."""
+    for table in AGGREGATE_TABLES:
+        query = delete(table)
+        if table is rpt_state and keep_state_before is not None:
+            query = query.where(rpt_state.c.bucket >= keep_state_before)
+        conn.execute(query)
+    conn.execute(delete(rpt_track))
+    conn.execute(delete(rpt_cursor))
 
 
 def state_rows_before(engine: Engine, instant: float) -> bool:

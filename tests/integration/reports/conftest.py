@@ -16,9 +16,9 @@ from standardiste.store.migrate import upgrade
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    """Return an engine on a fresh database migrated to the reports revision."""
+    """Return an engine on a fresh database migrated to the latest revision."""
     eng = make_engine(f"sqlite:///{tmp_path / 'reports.db'}")
-    upgrade(eng, "0100")
+    upgrade(eng)
     yield eng
     eng.dispose()
 
