@@ -32,15 +32,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         srv.stop()
 
 
-@pytest.fixture
-def planning_page(browser: Browser, server: LiveServer) -> Iterator[Page]:
-    """Open /planning as supervisor1, logged in through the real form (French browser)."""
+@pytest.fixture(scope="module")
+def logged_in(browser: Browser, server: LiveServer) -> Iterator[Page]:
+    """Log supervisor1 in once through the real form (French browser), from /planning."""
     context: BrowserContext = browser.new_context(
         locale="fr-FR", viewport={"width": 1366, "height": 900}
     )
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
         page.goto(f"{server.url}/planning")
         assert "/login" in page.url  # not logged in: sent to the login page, then back
@@ -48,11 +46,25 @@ def planning_page(browser: Browser, server: LiveServer) -> Iterator[Page]:
         page.get_by_label("Mot de passe").fill("demo")
         page.get_by_role("button", name="Se connecter").click()
         page.wait_for_url(f"{server.url}/planning")
-        page.wait_for_selector("body[data-ready='1']")
         yield page
-        assert errors == []
     finally:
         context.close()
+
+
+@pytest.fixture
+def planning_page(logged_in: Page, server: LiveServer) -> Iterator[Page]:
+    """Open a fresh /planning in French; script errors fail the test."""
+    errors: list[str] = []
+
+    def record(exc: Exception) -> None:
+        errors.append(str(exc))
+
+    logged_in.on("pageerror", record)
+    logged_in.goto(f"{server.url}/planning?lang=fr")
+    logged_in.wait_for_selector("body[data-ready='1']")
+    yield logged_in
+    logged_in.remove_listener("pageerror", record)
+    assert errors == []
 
 
 def test_calculator_highlights_fourteen_agents(planning_page: Page, e2e) -> None:
