@@ -225,7 +225,11 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as err:
         print(f"forecast: bad configuration: {err}")
         return 2
-    except (OSError, ValueError, KeyError, SQLAlchemyError) as err:
+    except SQLAlchemyError as err:
+        # The driver's own message (e.g. "no such table: events"), without the SQL statement.
+        print(f"forecast: cannot read the event log: {getattr(err, 'orig', None) or err}")
+        return 2
+    except (OSError, ValueError, KeyError) as err:
         print(f"forecast: cannot read events: {err}")
         return 2
     except DomainError as err:

@@ -146,10 +146,14 @@ def test_command_reads_the_event_log(
 
 
 def test_command_without_a_source_or_with_an_empty_window(
-    history_db: str, history: History, capsys: pytest.CaptureFixture[str]
+    history_db: str, history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["forecast", "--config", str(DEMO_CONFIG)]) == 2
     assert "--db" in capsys.readouterr().out
+    assert main(["forecast", "--db", f"sqlite:///{tmp_path / 'bare.db'}"]) == 2
+    assert capsys.readouterr().out.strip() == (
+        "forecast: cannot read the event log: no such table: events"
+    )
     long_ago = str(history.end - 10 * WEEK_S)
     assert main(["forecast", "--db", history_db, "--now", long_ago]) == 1
     assert "no interaction.created" in capsys.readouterr().out
