@@ -192,3 +192,17 @@ def test_forecast_scope_overrides_and_errors(server: LiveServer) -> None:
             cell = interval["queues"][VOICE]
             plan = agents_needed(Traffic.per_interval(cell["calls"], 1800, 300, 120), goal)
             assert (cell["agents"], cell["scheduled"]) == (plan.agents, plan.scheduled)
+
+
+def test_page_lists_the_queues_in_scope_and_refuses_other_roles(server: LiveServer) -> None:
+    page = _get(server, "supervisor1", "/planning")
+    assert page.status_code == 200
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert '<option value="income-tax-voice">' in page.text
+    assert 'value="property-tax-voice"' not in page.text  # Paris is not in Toulouse's scope
+    assert 'value="property-tax-voice"' in _get(server, "analyst1", "/planning").text
+    for user in ("agent5", "dpo1"):
+        assert _get(server, user, "/planning").status_code == 403
+    anonymous = httpx.get(server.url + "/planning", follow_redirects=False)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/login?next=/planning"
