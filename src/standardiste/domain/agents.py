@@ -60,37 +60,44 @@ class AgentRuntime:
     since_mono: float | None = None
     idle_since: dict[Channel, float] = field(default_factory=dict)
     # Items offered or in work per channel, kept in step with `offers` and `work` so that the
-    # routing hot path (can_take) costs a few dictionary reads.
+    # routing hot path (can_take) costs a few dictionary reads; `held` is their sum.
     counts: dict[Channel, int] = field(default_factory=dict)
+    held: int = 0
+    id: str = field(init=False)
+    channels: tuple[Channel, ...] = field(init=False)
 
-    @property
-    def id(self) -> str:
-        """Return the agent id."""
-        return self.definition.id
+    def __post_init__(self) -> None:
+        # Copies of the definition read on every routing decision (one attribute hop less).
+        self.id = self.definition.id
+        self.channels = tuple(self.definition.capacity)
 
     def add_offer(self, interaction_id: str, channel: Channel) -> None:
         """Hold an offer."""
         if interaction_id not in self.offers:
             self.offers[interaction_id] = channel
             self.counts[channel] = self.counts.get(channel, 0) + 1
+            self.held += 1
 
     def drop_offer(self, interaction_id: str) -> None:
         """Release an offer, if held."""
         channel = self.offers.pop(interaction_id, None)
         if channel is not None:
             self.counts[channel] -= 1
+            self.held -= 1
 
     def add_work(self, interaction_id: str, channel: Channel) -> None:
         """Hold an interaction in work."""
         if interaction_id not in self.work:
             self.work[interaction_id] = channel
             self.counts[channel] = self.counts.get(channel, 0) + 1
+            self.held += 1
 
     def drop_work(self, interaction_id: str) -> None:
         """Release an interaction from work, if held."""
         channel = self.work.pop(interaction_id, None)
         if channel is not None:
             self.counts[channel] -= 1
+            self.held -= 1
 
     def load(self, channel: Channel) -> int:
         """Return how many items of a channel the agent holds (offered or in work)."""
@@ -98,17 +105,22 @@ class AgentRuntime:
 
     def busy_channels(self) -> list[Channel]:
         """Return the channels with work in progress, most demanding first."""
-        held = set(self.work.values())
+        work = self.work
+        if len(work) < 2:
+            return list(work.values())
+        held = set(work.values())
         return [c for c in CHANNEL_ORDER if c in held]
 
     def can_take(self, channel: Channel) -> bool:
         """Tell whether routing may offer one more item of `channel` now."""
         if self.presence is not Presence.READY or self.acw:
             return False
-        counts = self.counts
-        if counts.get(channel, 0) >= self.definition.capacity.get(channel, 0):
+        own = self.counts.get(channel, 0)
+        if own >= self.definition.capacity.get(channel, 0):
             return False
-        for other, held in counts.items():
+        if self.held == own:
+            return True  # nothing of another channel in hand
+        for other, held in self.counts.items():
             if held and other is not channel:
                 if channel not in self.definition.interruptible_by.get(other, _NONE):
                     return False
@@ -116,18 +128,22 @@ class AgentRuntime:
 
     def derive(self) -> tuple[State, str | None]:
         """Return the accounted state implied by presence, offers, work and after-call work."""
-        if self.presence is Presence.LOGGED_OUT:
+        presence = self.presence
+        if presence is Presence.LOGGED_OUT:
             return State.LOGGED_OUT, None
-        busy = self.busy_channels()
-        if busy:
-            return BUSY_BY_CHANNEL[busy[0]], None
+        work = self.work
+        if work:
+            if len(work) == 1:
+                for channel in work.values():
+                    return BUSY_BY_CHANNEL[channel], None
+            return BUSY_BY_CHANNEL[self.busy_channels()[0]], None
         if self.offers:
             return State.ALERTING, None
         if self.acw:
             return State.ACW, None
-        if self.presence is Presence.READY:
+        if presence is Presence.READY:
             return State.READY, None
-        if self.presence is Presence.ACTIVITY:
+        if presence is Presence.ACTIVITY:
             return State.ACTIVITY, self.reason
         return State.NOT_READY, self.reason
 

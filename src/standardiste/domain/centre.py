@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from standardiste.domain import events as ev
 from standardiste.domain.agents import (
@@ -25,8 +24,7 @@ from standardiste.domain.model import AcwMode, CentreDef, Channel, QueueDef
 from standardiste.domain.routing import Router, TaskRef
 
 
-@dataclass(frozen=True, slots=True)
-class Timer:
+class Timer(NamedTuple):
     """A deadline the runtime must call back: `Centre.fire(timer)` at monotonic `due`."""
 
     due: float
@@ -43,23 +41,69 @@ class Result:
     timers: list[Timer] = field(default_factory=list)
 
 
+# Value -> member tables: a dictionary read is several times cheaper than `Enum(value)`, and
+# accepts a member as well as its string (a StrEnum member hashes and compares as its value).
+_CHANNELS = {c.value: c for c in Channel}
+_PRESENCES = {p.value: p for p in Presence}
+_STATES = {s.value: s for s in State}
+_WAITING = (Status.QUEUED, Status.OFFERED, Status.CREATED)
+_TAKEN = (Status.CONNECTED, Status.HELD, Status.ACW, Status.COMPLETED)
+_TALKING = (Status.CONNECTED, Status.HELD)
+
+
+class _Scope:
+    """The context of one command: collects its events; nested commands share the outer one."""
+
+    __slots__ = ("centre", "outer", "result")
+
+    def __init__(self, centre: Centre, outer: bool) -> None:
+        self.centre = centre
+        self.outer = outer
+        self.result = Result()
+
+    def __enter__(self) -> Result:
+        return self.result
+
+    def __exit__(self, *exc: object) -> None:
+        if self.outer:
+            centre = self.centre
+            centre._result = None
+            if centre._dirty:
+                centre._flush()  # even on error: applied events must reach the router
+
+
 class Centre:
     """Hold agents, interactions and queues; decide commands into events."""
 
-    def __init__(self, definition: CentreDef, clock: Clock) -> None:
+    def __init__(
+        self, definition: CentreDef, clock: Clock, *, retain_finished: bool = True
+    ) -> None:
+        """Build the projection; `retain_finished=False` forgets completed and abandoned items.
+
+        Forgetting finished interactions bounds memory over a long run (the simulator's day of
+        200,000 interactions); ids of forgotten interactions are then not checked for reuse.
+        """
         self.definition = definition
         self.clock = clock
         self.agents = {a.id: AgentRuntime(a) for a in definition.agents.values()}
         self.interactions: dict[str, Interaction] = {}
         self.router = Router(definition.queues, definition.agents)
+        self.retain_finished = retain_finished
         self.last_seq = 0
+        self._queues = definition.queues
         self._result: Result | None = None
+        self._events: list[Event] = []
+        self._timers: list[Timer] = []
+        self._outer = _Scope(self, True)
+        self._inner = _Scope(self, False)
         self._ts = 0.0
         self._mono = 0.0
         self._order = 0
         self._head_order = 0
         self._attempts: dict[str, int] = {}
         self._queued_mono: dict[str, float] = {}
+        # Agents whose availability changed since the router last heard of them (see _flush).
+        self._dirty: dict[str, AgentRuntime] = {}
 
     # -- lookups --------------------------------------------------------------------------
 
@@ -98,7 +142,10 @@ class Centre:
         with self._command(ts, mono) as result:
             agent = self.agent(agent_id)
             check_login(agent)
-            self._emit(ev.AGENT_PRESENCE, agent_id=agent_id, presence="not_ready", reason="login")
+            self._emit(
+                ev.AGENT_PRESENCE,
+                {"agent_id": agent_id, "presence": "not_ready", "reason": "login"},
+            )
             self._settle_agent(agent_id)
         return result
 
@@ -110,7 +157,9 @@ class Centre:
             agent = self.agent(agent_id)
             check_logout(agent)
             self._close_acw(agent)
-            self._emit(ev.AGENT_PRESENCE, agent_id=agent_id, presence="logged_out", reason=None)
+            self._emit(
+                ev.AGENT_PRESENCE, {"agent_id": agent_id, "presence": "logged_out", "reason": None}
+            )
             self._settle_agent(agent_id)
         return result
 
@@ -125,8 +174,8 @@ class Centre:
     ) -> Result:
         """Declare ready, not ready (reason) or an activity tab."""
         try:
-            target = Presence(presence)
-        except ValueError:
+            target = _PRESENCES[presence]
+        except (KeyError, TypeError):
             raise InvalidRequest("agent.unknown_state", f"unknown state {presence!r}") from None
         with self._command(ts, mono) as result:
             agent = self.agent(agent_id)
@@ -134,7 +183,10 @@ class Centre:
             if check_presence_change(agent, target, reason, d.pause_reasons, d.activities):
                 self._close_acw(agent)
                 keep = reason if target in (Presence.NOT_READY, Presence.ACTIVITY) else None
-                self._emit(ev.AGENT_PRESENCE, agent_id=agent_id, presence=target.value, reason=keep)
+                self._emit(
+                    ev.AGENT_PRESENCE,
+                    {"agent_id": agent_id, "presence": target, "reason": keep},
+                )
             elif agent.acw:
                 self._close_acw(agent)
             self._settle_agent(agent_id)
@@ -157,8 +209,8 @@ class Centre:
         with self._command(ts, mono) as result:
             queue = self.queue(queue_id)
             try:
-                chan = Channel(channel)
-            except ValueError:
+                chan = _CHANNELS[channel]
+            except (KeyError, TypeError):
                 raise InvalidRequest(
                     "interaction.unknown_channel", f"unknown {channel!r}"
                 ) from None
@@ -171,11 +223,13 @@ class Centre:
                 raise Conflict("interaction.exists", f"interaction {interaction_id} exists")
             self._emit(
                 ev.INTERACTION_CREATED,
-                interaction_id=interaction_id,
-                channel=chan.value,
-                queue_id=queue_id,
-                priority=queue.priority if priority is None else priority,
-                attributes=dict(attributes or {}),
+                {
+                    "interaction_id": interaction_id,
+                    "channel": chan,
+                    "queue_id": queue_id,
+                    "priority": queue.priority if priority is None else priority,
+                    "attributes": dict(attributes or {}),
+                },
             )
             self._queue(interaction_id, queue_id, at_head=False, cause="new")
         return result
@@ -192,24 +246,25 @@ class Centre:
         with self._command(ts, mono) as result:
             item = self.interaction(interaction_id)
             self.agent(agent_id)
-            if item.status is Status.OFFERED and item.agent_id != agent_id:
+            status = item.status
+            if status is Status.OFFERED and item.agent_id != agent_id:
                 raise Conflict(
                     "interaction.offered_to_other", "this interaction is offered to someone else"
                 )
-            if item.status in (Status.CONNECTED, Status.HELD) and item.agent_id == agent_id:
-                return (
-                    result  # a repeated accept (double click, SIP retransmission) changes nothing
-                )
-            if item.status in (Status.CONNECTED, Status.HELD, Status.ACW, Status.COMPLETED):
+            if status in _TALKING and item.agent_id == agent_id:
+                return result  # a repeated accept (double click, SIP retransmission): no change
+            if status in _TAKEN:
                 raise Conflict("interaction.taken", "another agent already took this interaction")
             item.check("accept")
             wait = self._ts - item.enqueued_ts
             self._emit(
                 ev.INTERACTION_CONNECTED,
-                interaction_id=interaction_id,
-                agent_id=agent_id,
-                queue_id=item.queue_id,
-                wait_s=round(wait, 3),
+                {
+                    "interaction_id": interaction_id,
+                    "agent_id": agent_id,
+                    "queue_id": item.queue_id,
+                    "wait_s": round(wait, 3),
+                },
             )
             self._settle_agent(agent_id)
         return result
@@ -241,7 +296,9 @@ class Centre:
         with self._command(ts, mono) as result:
             item = self.interaction(interaction_id)
             item.check("hold")
-            self._emit(ev.INTERACTION_HELD, interaction_id=interaction_id, agent_id=item.agent_id)
+            self._emit(
+                ev.INTERACTION_HELD, {"interaction_id": interaction_id, "agent_id": item.agent_id}
+            )
         return result
 
     def resume(
@@ -252,7 +309,8 @@ class Centre:
             item = self.interaction(interaction_id)
             item.check("resume")
             self._emit(
-                ev.INTERACTION_RESUMED, interaction_id=interaction_id, agent_id=item.agent_id
+                ev.INTERACTION_RESUMED,
+                {"interaction_id": interaction_id, "agent_id": item.agent_id},
             )
         return result
 
@@ -267,9 +325,10 @@ class Centre:
         """End the conversation (hang-up, reply sent): after-call work or completion follows."""
         with self._command(ts, mono) as result:
             item = self.interaction(interaction_id)
-            if item.status in (Status.ACW, Status.COMPLETED):
+            status = item.status
+            if status is Status.ACW or status is Status.COMPLETED:
                 return result  # BYE retransmitted or both sides hung up: already ended
-            if item.status in (Status.QUEUED, Status.OFFERED, Status.CREATED):
+            if status in _WAITING:
                 self._abandon(item)
                 return result
             item.check("end")
@@ -279,18 +338,22 @@ class Centre:
             acw = queue.acw
             self._emit(
                 ev.INTERACTION_ENDED,
-                interaction_id=interaction_id,
-                agent_id=agent_id,
-                by=by,
-                acw=acw.mode.value,
+                {
+                    "interaction_id": interaction_id,
+                    "agent_id": agent_id,
+                    "by": by,
+                    "acw": acw.mode,
+                },
             )
             if acw.mode is AcwMode.NONE:
                 self._emit(
                     ev.INTERACTION_COMPLETED,
-                    interaction_id=interaction_id,
-                    agent_id=agent_id,
-                    disposition=None,
-                    notes=None,
+                    {
+                        "interaction_id": interaction_id,
+                        "agent_id": agent_id,
+                        "disposition": None,
+                        "notes": None,
+                    },
                 )
             elif acw.mode is AcwMode.TIMEBOXED:
                 self._timer(self._mono + acw.seconds, "acw_timeout", interaction_id, 0)
@@ -322,17 +385,21 @@ class Centre:
             if item.status in (Status.CONNECTED, Status.HELD):
                 self._emit(
                     ev.INTERACTION_ENDED,
-                    interaction_id=interaction_id,
-                    agent_id=agent_id,
-                    by="agent",
-                    acw=AcwMode.NONE.value,
+                    {
+                        "interaction_id": interaction_id,
+                        "agent_id": agent_id,
+                        "by": "agent",
+                        "acw": AcwMode.NONE,
+                    },
                 )
             self._emit(
                 ev.INTERACTION_COMPLETED,
-                interaction_id=interaction_id,
-                agent_id=agent_id,
-                disposition=disposition,
-                notes=notes,
+                {
+                    "interaction_id": interaction_id,
+                    "agent_id": agent_id,
+                    "disposition": disposition,
+                    "notes": notes,
+                },
             )
             self._settle_agent(agent_id)
         return result
@@ -376,19 +443,23 @@ class Centre:
             from_agent = item.agent_id
             self._emit(
                 ev.INTERACTION_TRANSFERRED,
-                interaction_id=interaction_id,
-                agent_id=from_agent,
-                from_queue=item.queue_id,
-                to_queue=to_queue,
-                to_agent=to_agent,
+                {
+                    "interaction_id": interaction_id,
+                    "agent_id": from_agent,
+                    "from_queue": item.queue_id,
+                    "to_queue": to_queue,
+                    "to_agent": to_agent,
+                },
             )
             if to_agent is not None:
                 self._emit(
                     ev.INTERACTION_QUEUED,
-                    interaction_id=interaction_id,
-                    queue_id=target_queue,
-                    at_head=True,
-                    cause="transfer",
+                    {
+                        "interaction_id": interaction_id,
+                        "queue_id": target_queue,
+                        "at_head": True,
+                        "cause": "transfer",
+                    },
                 )
                 self._offer(item, to_agent)
             else:
@@ -416,10 +487,12 @@ class Centre:
                 if item.status is Status.ACW and item.agent_id is not None:
                     self._emit(
                         ev.INTERACTION_COMPLETED,
-                        interaction_id=item.id,
-                        agent_id=item.agent_id,
-                        disposition=None,
-                        notes="acw timeout",
+                        {
+                            "interaction_id": item.id,
+                            "agent_id": item.agent_id,
+                            "disposition": None,
+                            "notes": "acw timeout",
+                        },
                     )
                     self._settle_agent(item.agent_id)
             elif (
@@ -460,11 +533,18 @@ class Centre:
 
     def replay(self, events: Iterable[Event]) -> None:
         """Apply committed events (rebuild of the projection)."""
+        apply = self._apply
         for event in events:
-            self.apply(event)
+            apply(event)
+        self._flush()
 
     def apply(self, event: Event) -> None:
         """Apply one event to the state; the only place state changes."""
+        self._apply(event)
+        if self._result is None:
+            self._flush()
+
+    def _apply(self, event: Event) -> None:
         handler = _APPLY.get(event.kind)
         if handler is not None:
             handler(self, event)
@@ -472,90 +552,102 @@ class Centre:
             self.last_seq = event.seq
 
     def _apply_presence(self, e: Event) -> None:
-        agent = self.agents.get(e.data["agent_id"])
+        d = e.data
+        agent = self.agents.get(d["agent_id"])
         if agent is None:
             return
-        agent.presence = Presence(e.data["presence"])
-        agent.reason = e.data.get("reason")
-        if agent.presence is Presence.READY:
-            for channel in agent.definition.capacity:
-                agent.idle_since[channel] = e.ts
+        presence = agent.presence = _PRESENCES[d["presence"]]
+        agent.reason = d.get("reason")
+        if presence is Presence.READY:
+            idle_since = agent.idle_since
+            for channel in agent.channels:
+                idle_since[channel] = e.ts
         self._sync_router(agent)
 
     def _apply_state(self, e: Event) -> None:
-        agent = self.agents.get(e.data["agent_id"])
+        d = e.data
+        agent = self.agents.get(d["agent_id"])
         if agent is None:
             return
-        agent.state = State(e.data["state"])
-        agent.state_reason = e.data.get("reason")
+        agent.state = _STATES[d["state"]]
+        agent.state_reason = d.get("reason")
         agent.since_ts = e.ts
         agent.since_mono = self._mono if self._result is not None else None
 
     def _apply_created(self, e: Event) -> None:
         d = e.data
-        self.interactions[d["interaction_id"]] = Interaction(
-            id=d["interaction_id"],
-            channel=Channel(d["channel"]),
-            queue_id=d["queue_id"],
-            priority=int(d.get("priority", 0)),
-            created_ts=e.ts,
-            attributes=dict(d.get("attributes") or {}),
+        iid = d["interaction_id"]
+        self.interactions[iid] = Interaction(
+            iid,
+            _CHANNELS[d["channel"]],
+            d["queue_id"],
+            int(d.get("priority", 0)),
+            e.ts,
+            dict(d.get("attributes") or {}),
         )
 
     def _apply_queued(self, e: Event) -> None:
-        item = self.interactions[e.data["interaction_id"]]
-        cause = e.data.get("cause", "new")
-        item.queue_id = e.data["queue_id"]
+        d = e.data
+        item = self.interactions[d["interaction_id"]]
+        cause = d.get("cause", "new")
+        queue_id = item.queue_id = d["queue_id"]
         item.status = Status.QUEUED
         item.agent_id = None
-        if cause in ("new", "transfer"):
+        if cause == "new" or cause == "transfer":
             # A new queue visit: the wait and the overflow schedule start again.
             item.enqueued_ts = e.ts
             item.tier = 0
             item.overflow_step = 0
-        if e.data.get("at_head"):
+        if d.get("at_head"):
             self._head_order -= 1
             item.order = self._head_order
         else:
             self._order += 1
             item.order = self._order
-        if "tier" in e.data:
-            item.tier = int(e.data["tier"])
-        last = item.segments[-1] if item.segments else None
+        tier = d.get("tier")
+        if tier is not None:
+            item.tier = int(tier)
+        segments = item.segments
+        last = segments[-1] if segments else None
         if not (
-            last
+            last is not None
             and last.end is None
             and last.kind is SegmentKind.QUEUE
-            and last.queue_id == item.queue_id
+            and last.queue_id == queue_id
         ):
             item.open_segment(SegmentKind.QUEUE, e.ts)
         self.router.enqueue(
-            item.id, TaskRef(item.queue_id, item.tier, item.priority, item.order, item.enqueued_ts)
+            item.id, TaskRef(queue_id, item.tier, item.priority, item.order, item.enqueued_ts)
         )
 
     def _apply_offered(self, e: Event) -> None:
-        item = self.interactions[e.data["interaction_id"]]
-        agent = self.agents[e.data["agent_id"]]
-        self.router.dequeue(item.id)
+        d = e.data
+        item = self.interactions[d["interaction_id"]]
+        agent = self.agents[d["agent_id"]]
+        iid = item.id
+        self.router.dequeue(iid)
         item.status = Status.OFFERED
         item.agent_id = agent.id
-        self._attempts[item.id] = self._attempts.get(item.id, 0) + 1
+        attempts = self._attempts
+        attempts[iid] = attempts.get(iid, 0) + 1
         item.open_segment(SegmentKind.ALERT, e.ts, agent.id)
-        agent.add_offer(item.id, item.channel)
+        agent.add_offer(iid, item.channel)
         agent.idle_since[item.channel] = e.ts
         self._sync_router(agent)
 
     def _apply_offer_ended(self, e: Event) -> None:
-        item = self.interactions[e.data["interaction_id"]]
-        agent = self.agents[e.data["agent_id"]]
+        d = e.data
+        item = self.interactions[d["interaction_id"]]
+        agent = self.agents[d["agent_id"]]
         agent.drop_offer(item.id)
         item.agent_id = None
         item.close_segment(e.ts)
         self._sync_router(agent)
 
     def _apply_connected(self, e: Event) -> None:
-        item = self.interactions[e.data["interaction_id"]]
-        agent = self.agents[e.data["agent_id"]]
+        d = e.data
+        item = self.interactions[d["interaction_id"]]
+        agent = self.agents[d["agent_id"]]
         item.status = Status.CONNECTED
         item.agent_id = agent.id
         item.open_segment(SegmentKind.HANDLE, e.ts, agent.id)
@@ -574,10 +666,11 @@ class Centre:
         item.open_segment(SegmentKind.HANDLE, e.ts, item.agent_id)
 
     def _apply_ended(self, e: Event) -> None:
-        item = self.interactions[e.data["interaction_id"]]
-        agent = self.agents[e.data["agent_id"]]
+        d = e.data
+        item = self.interactions[d["interaction_id"]]
+        agent = self.agents[d["agent_id"]]
         agent.drop_work(item.id)
-        if e.data.get("acw", "none") != AcwMode.NONE.value:
+        if d.get("acw", "none") != "none":
             item.status = Status.ACW
             item.open_segment(SegmentKind.ACW, e.ts, agent.id)
             agent.acw[item.id] = item.channel
@@ -586,17 +679,20 @@ class Centre:
         self._sync_router(agent)
 
     def _apply_completed(self, e: Event) -> None:
-        item = self.interactions[e.data["interaction_id"]]
+        d = e.data
+        item = self.interactions[d["interaction_id"]]
         item.status = Status.COMPLETED
-        item.disposition = e.data.get("disposition")
-        item.notes = e.data.get("notes")
+        item.disposition = d.get("disposition")
+        item.notes = d.get("notes")
         item.close_segment(e.ts)
-        agent = self.agents.get(e.data.get("agent_id") or "")
+        agent = self.agents.get(d.get("agent_id") or "")
         if agent is not None:
             agent.drop_work(item.id)
             agent.acw.pop(item.id, None)
             agent.idle_since[item.channel] = e.ts
             self._sync_router(agent)
+        if not self.retain_finished:
+            self._forget(item.id)
 
     def _apply_abandoned(self, e: Event) -> None:
         item = self.interactions[e.data["interaction_id"]]
@@ -608,6 +704,8 @@ class Centre:
             agent.drop_offer(item.id)
             self._sync_router(agent)
             item.agent_id = None
+        if not self.retain_finished:
+            self._forget(item.id)
 
     def _apply_overflowed(self, e: Event) -> None:
         item = self.interactions[e.data["interaction_id"]]
@@ -625,129 +723,172 @@ class Centre:
             self._sync_router(agent)
         item.agent_id = None
 
+    def _forget(self, interaction_id: str) -> None:
+        """Drop a finished interaction and its bookkeeping (retain_finished=False)."""
+        del self.interactions[interaction_id]
+        self._attempts.pop(interaction_id, None)
+        self._queued_mono.pop(interaction_id, None)
+
     # -- internals ------------------------------------------------------------------------
 
-    @contextmanager
-    def _command(self, ts: float | None, mono: float | None) -> Iterator[Result]:
-        """Collect the events of one command; nested calls share the outer command."""
+    def _command(self, ts: float | None, mono: float | None) -> _Scope:
+        """Open the scope of one command; a nested call shares the outer command's result."""
         if self._result is not None:
-            yield self._result
-            return
+            scope = self._inner
+            scope.result = self._result
+            return scope
         self._ts = self.clock.wall() if ts is None else ts
         self._mono = self.clock.mono() if mono is None else mono
-        self._result = Result()
-        try:
-            yield self._result
-        finally:
-            self._result = None
+        scope = self._outer
+        result = scope.result = self._result = Result()
+        self._events = result.events
+        self._timers = result.timers
+        return scope
 
-    def _emit(self, kind: str, **data: Any) -> Event:
+    def _emit(self, kind: str, data: dict[str, Any]) -> Event:
         assert self._result is not None, "events are emitted inside a command"
         event = Event(kind, self._ts, data)
-        self.apply(event)
-        self._result.events.append(event)
+        # Live events carry no seq yet: dispatch straight to the handler `apply` would pick.
+        _APPLY[kind](self, event)
+        self._events.append(event)
         return event
 
     def _timer(self, due: float, action: str, interaction_id: str, token: int) -> None:
-        assert self._result is not None
-        self._result.timers.append(Timer(due, action, interaction_id, token))
+        self._timers.append(Timer(due, action, interaction_id, token))
 
     def _sync_router(self, agent: AgentRuntime) -> None:
-        for channel in agent.definition.capacity:
-            idle = agent.idle_since.get(channel, 0.0) if agent.can_take(channel) else None
-            self.router.set_available(agent.id, channel, idle)
+        # Deferred: a command often changes an agent several times (ended then completed) and
+        # only the last availability matters to the next routing decision.
+        self._dirty[agent.id] = agent
+
+    def _flush(self) -> None:
+        """Tell the router the availability of every agent changed since the last flush."""
+        set_available = self.router.set_available
+        for agent_id, agent in self._dirty.items():
+            if agent.presence is not Presence.READY or agent.acw:
+                for channel in agent.channels:
+                    set_available(agent_id, channel, None)
+                continue
+            idle_since = agent.idle_since
+            for channel in agent.channels:
+                idle = idle_since.get(channel, 0.0) if agent.can_take(channel) else None
+                set_available(agent_id, channel, idle)
+        self._dirty.clear()
 
     def _settle_agent(self, agent_id: str) -> None:
         """Route work to an agent who can take some, then record any change of state."""
         agent = self.agents[agent_id]
         self._record_state(agent)
-        for channel in agent.definition.capacity:
+        if agent.presence is not Presence.READY or agent.acw:
+            return  # cannot take anything (what can_take checks first)
+        best_task = self.router.best_task
+        for channel in agent.channels:
             while agent.can_take(channel):
-                task = self.router.best_task(agent_id, channel, self._ts)
+                task = best_task(agent_id, channel, self._ts)
                 if task is None:
                     break
+                # _offer records the agent's new state: nothing is left to record after.
                 self._offer(self.interactions[task], agent_id)
-        self._record_state(agent)
 
     def _record_state(self, agent: AgentRuntime) -> None:
         state, reason = agent.derive()
-        if state is agent.state and reason == agent.state_reason:
+        prev = agent.state
+        if state is prev and reason == agent.state_reason:
             return
-        if agent.since_mono is not None:
-            duration = self._mono - agent.since_mono
+        since = agent.since_mono
+        if since is not None:
+            duration = self._mono - since
+        elif agent.since_ts:
+            duration = self._ts - agent.since_ts
         else:
-            duration = self._ts - agent.since_ts if agent.since_ts else 0.0
+            duration = 0.0
         self._emit(
             ev.AGENT_STATE,
-            agent_id=agent.id,
-            state=state.value,
-            reason=reason,
-            prev_state=agent.state.value,
-            prev_reason=agent.state_reason,
-            prev_duration_s=round(max(duration, 0.0), 3),
-            channels=[c.value for c in agent.busy_channels()],
-            team_id=agent.definition.team_id,
+            {
+                "agent_id": agent.id,
+                "state": state,
+                "reason": reason,
+                "prev_state": prev,
+                "prev_reason": agent.state_reason,
+                "prev_duration_s": round(duration, 3) if duration > 0.0 else 0.0,
+                "channels": agent.busy_channels(),
+                "team_id": agent.definition.team_id,
+            },
         )
 
     def _queue(self, interaction_id: str, queue_id: str, *, at_head: bool, cause: str) -> None:
         self._emit(
             ev.INTERACTION_QUEUED,
-            interaction_id=interaction_id,
-            queue_id=queue_id,
-            at_head=at_head,
-            cause=cause,
+            {
+                "interaction_id": interaction_id,
+                "queue_id": queue_id,
+                "at_head": at_head,
+                "cause": cause,
+            },
         )
         self._queued_mono[interaction_id] = self._mono
-        rules = self.queue(queue_id).overflow
+        # The queue exists: applying the queued event has just indexed the task in it.
+        rules = self._queues[queue_id].overflow
         if rules:
             self._timer(self._mono + rules[0].after_s, "overflow", interaction_id, 0)
         self._route_task(interaction_id)
 
     def _route_task(self, interaction_id: str) -> None:
+        if self._dirty:
+            self._flush()  # the choice of an agent reads their availability
         agent_id = self.router.best_agent(interaction_id)
         if agent_id is not None:
             self._offer(self.interactions[interaction_id], agent_id)
 
     def _offer(self, item: Interaction, agent_id: str) -> None:
-        timeout = self.queue(item.queue_id).offer_timeout_s
+        iid = item.id
+        timeout = self._queues[item.queue_id].offer_timeout_s
         self._emit(
             ev.INTERACTION_OFFERED,
-            interaction_id=item.id,
-            agent_id=agent_id,
-            queue_id=item.queue_id,
-            timeout_s=timeout,
-            channel=item.channel.value,
-            attributes=item.attributes,
+            {
+                "interaction_id": iid,
+                "agent_id": agent_id,
+                "queue_id": item.queue_id,
+                "timeout_s": timeout,
+                "channel": item.channel,
+                "attributes": item.attributes,
+            },
         )
-        self._timer(self._mono + timeout, "offer_timeout", item.id, self._attempts[item.id])
+        self._timers.append(Timer(self._mono + timeout, "offer_timeout", iid, self._attempts[iid]))
         self._record_state(self.agents[agent_id])
 
     def _end_offer(self, item: Interaction, agent_id: str, cause: str) -> None:
         self._emit(
-            ev.INTERACTION_OFFER_ENDED, interaction_id=item.id, agent_id=agent_id, cause=cause
+            ev.INTERACTION_OFFER_ENDED,
+            {"interaction_id": item.id, "agent_id": agent_id, "cause": cause},
         )
         self._emit(
             ev.INTERACTION_QUEUED,
-            interaction_id=item.id,
-            queue_id=item.queue_id,
-            at_head=True,
-            cause="requeued",
-            tier=item.tier,
+            {
+                "interaction_id": item.id,
+                "queue_id": item.queue_id,
+                "at_head": True,
+                "cause": "requeued",
+                "tier": item.tier,
+            },
         )
         agent = self.agents[agent_id]
         if agent.presence is not Presence.LOGGED_OUT:
             self._emit(
-                ev.AGENT_PRESENCE, agent_id=agent_id, presence="not_ready", reason=MISSED_REASON
+                ev.AGENT_PRESENCE,
+                {"agent_id": agent_id, "presence": "not_ready", "reason": MISSED_REASON},
             )
 
     def _abandon(self, item: Interaction) -> None:
         agent_id = item.agent_id
         self._emit(
             ev.INTERACTION_ABANDONED,
-            interaction_id=item.id,
-            queue_id=item.queue_id,
-            agent_id=agent_id,
-            wait_s=round(self._ts - item.enqueued_ts, 3),
+            {
+                "interaction_id": item.id,
+                "queue_id": item.queue_id,
+                "agent_id": agent_id,
+                "wait_s": round(self._ts - item.enqueued_ts, 3),
+            },
         )
         if agent_id is not None:
             self._settle_agent(agent_id)
@@ -765,10 +906,12 @@ class Centre:
         for interaction_id in list(agent.acw):
             self._emit(
                 ev.INTERACTION_COMPLETED,
-                interaction_id=interaction_id,
-                agent_id=agent.id,
-                disposition=None,
-                notes=None,
+                {
+                    "interaction_id": interaction_id,
+                    "agent_id": agent.id,
+                    "disposition": None,
+                    "notes": None,
+                },
             )
 
     def _overflow(self, item: Interaction) -> None:
@@ -777,38 +920,46 @@ class Centre:
         if rule.to_queue is not None:
             self._emit(
                 ev.INTERACTION_OVERFLOWED,
-                interaction_id=item.id,
-                from_queue=queue.id,
-                to_queue=rule.to_queue,
-                step=item.overflow_step,
+                {
+                    "interaction_id": item.id,
+                    "from_queue": queue.id,
+                    "to_queue": rule.to_queue,
+                    "step": item.overflow_step,
+                },
             )
             self.router.dequeue(item.id)
             self._emit(
                 ev.INTERACTION_QUEUED,
-                interaction_id=item.id,
-                queue_id=rule.to_queue,
-                at_head=False,
-                cause="overflow",
-                tier=0,
+                {
+                    "interaction_id": item.id,
+                    "queue_id": rule.to_queue,
+                    "at_head": False,
+                    "cause": "overflow",
+                    "tier": 0,
+                },
             )
         else:
             tier = min(item.tier + 1, self.router.tier_count(queue.id) - 1)
             self._emit(
                 ev.INTERACTION_OVERFLOWED,
-                interaction_id=item.id,
-                from_queue=queue.id,
-                to_queue=queue.id,
-                step=item.overflow_step,
-                tier=tier,
+                {
+                    "interaction_id": item.id,
+                    "from_queue": queue.id,
+                    "to_queue": queue.id,
+                    "step": item.overflow_step,
+                    "tier": tier,
+                },
             )
             self.router.dequeue(item.id)
             self._emit(
                 ev.INTERACTION_QUEUED,
-                interaction_id=item.id,
-                queue_id=queue.id,
-                at_head=False,
-                cause="overflow",
-                tier=tier,
+                {
+                    "interaction_id": item.id,
+                    "queue_id": queue.id,
+                    "at_head": False,
+                    "cause": "overflow",
+                    "tier": tier,
+                },
             )
         rules = self.queue(item.queue_id).overflow
         if item.queue_id == queue.id and item.overflow_step < len(rules):
@@ -818,7 +969,7 @@ class Centre:
         self._route_task(item.id)
 
 
-_APPLY = {
+_APPLY: dict[str, Callable[[Centre, Event], None]] = {
     ev.AGENT_PRESENCE: Centre._apply_presence,
     ev.AGENT_STATE: Centre._apply_state,
     ev.INTERACTION_CREATED: Centre._apply_created,

@@ -111,13 +111,20 @@ class Interaction:
 
     def open_segment(self, kind: SegmentKind, ts: float, agent_id: str | None = None) -> None:
         """Close the running segment and start a new one."""
-        self.close_segment(ts)
-        self.segments.append(Segment(kind, ts, agent_id=agent_id, queue_id=self.queue_id))
+        segments = self.segments
+        if segments:
+            last = segments[-1]
+            if last.end is None:
+                last.end = ts
+        segments.append(Segment(kind, ts, None, agent_id, self.queue_id))
 
     def close_segment(self, ts: float) -> None:
         """Close the running segment, if any."""
-        if self.segments and self.segments[-1].end is None:
-            self.segments[-1].end = ts
+        segments = self.segments
+        if segments:
+            last = segments[-1]
+            if last.end is None:
+                last.end = ts
 
     def totals(self) -> dict[str, float]:
         """Return the summed duration of each finished segment kind."""

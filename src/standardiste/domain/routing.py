@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from standardiste.domain.model import AgentDef, Channel, QueueDef
 
 Key = tuple[str, int]  # (queue id, tier); tier 0 is the queue's own skill levels
+AgentHeap = list[tuple[int, float, str]]  # (-score, idle_since, agent id)
+TaskBuckets = dict[int, list[tuple[int, str]]]  # priority -> heap of (order, task id)
+
+_heappush = heapq.heappush
+_heappop = heapq.heappop
 
 
-@dataclass(frozen=True, slots=True)
-class TaskRef:
+class TaskRef(NamedTuple):
     """Where a waiting task sits in the indexes."""
 
     queue_id: str
@@ -41,44 +45,72 @@ class Router:
 
     def __init__(self, queues: Mapping[str, QueueDef], agents: Mapping[str, AgentDef]) -> None:
         self._queues = queues
+        self._channel = {q.id: q.channel for q in queues.values()}
         self._tiers = {q.id: tiers_of(q) for q in queues.values()}
         self._tier_items = {q: [tuple(t.items()) for t in ts] for q, ts in self._tiers.items()}
-        # (queue, tier) -> heap of (-score, idle_since, agent id)
-        self._agent_heaps: dict[Key, list[tuple[int, float, str]]] = {}
+        self._agent_heaps: dict[Key, AgentHeap] = {}
+        # Size above which an agent heap is rebuilt without its stale entries (amortised O(1)).
+        self._limit: dict[Key, int] = {}
         # agent -> [(queue, tier, score)] for every tier the agent qualifies for
         self._entries: dict[str, list[tuple[str, int, int]]] = {}
+        # agent -> channel -> [(key, -score)]: the heaps to join when available on a channel
+        self._push: dict[str, dict[Channel, list[tuple[Key, int]]]] = {}
+        # agent -> channel -> [(queue, tier, ageing per minute, buckets)]: where to look for work
+        self._pull: dict[str, dict[Channel, list[tuple[str, int, float, TaskBuckets]]]] = {}
         # agent -> channel -> the idle key under which it is currently available
         self._avail: dict[str, dict[Channel, float]] = {}
-        # (queue, tier) -> priority -> heap of (order, task id)
-        self._task_heaps: dict[Key, dict[int, list[tuple[int, str]]]] = {}
+        self._task_heaps: dict[Key, TaskBuckets] = {}
         self._tasks: dict[str, TaskRef] = {}
+        self._by_skills: dict[tuple[tuple[str, int], ...], list[tuple[str, int, int]]] = {}
         for queue in queues.values():
             for tier in range(len(self._tiers[queue.id])):
                 self._agent_heaps[(queue.id, tier)] = []
+                self._limit[(queue.id, tier)] = 64
                 self._task_heaps[(queue.id, tier)] = {}
         for agent in agents.values():
             self.add_agent(agent)
 
     def add_agent(self, agent: AgentDef) -> None:
         """Index an agent against every queue tier its skills qualify for."""
-        entries: list[tuple[str, int, int]] = []
         skills = agent.skills
-        for qid, tiers in self._tier_items.items():
-            for tier, required in enumerate(tiers):
-                score = 0
-                for skill, level in required:
-                    have = skills.get(skill, 0)
-                    if have < level:
-                        break
-                    score += have
-                else:
-                    entries.append((qid, tier, score))
-        self._entries[agent.id] = entries
+        signature = tuple(sorted(skills.items()))
+        entries = self._by_skills.get(signature)
+        if entries is None:
+            # Agents of a team usually share their skills: qualify each skill set once.
+            entries = []
+            for qid, tiers in self._tier_items.items():
+                for tier, required in enumerate(tiers):
+                    score = 0
+                    for skill, level in required:
+                        have = skills.get(skill, 0)
+                        if have < level:
+                            break
+                        score += have
+                    else:
+                        entries.append((qid, tier, score))
+            self._by_skills[signature] = entries
+        push: dict[Channel, list[tuple[Key, int]]] = {}
+        pull: dict[Channel, list[tuple[str, int, float, TaskBuckets]]] = {}
+        for qid, tier, score in entries:
+            queue = self._queues[qid]
+            key = (qid, tier)
+            push.setdefault(queue.channel, []).append((key, -score))
+            pull.setdefault(queue.channel, []).append(
+                (qid, tier, queue.ageing_per_min, self._task_heaps[key])
+            )
+            self._limit[key] += 2
+        self._entries[agent.id] = list(entries)
+        self._push[agent.id] = push
+        self._pull[agent.id] = pull
         self._avail[agent.id] = {}
 
     def queues_of(self, agent_id: str) -> set[str]:
         """Return the queues an agent may serve at some tier."""
         return {q for q, _, _ in self._entries.get(agent_id, ())}
+
+    def channels_of(self, agent_id: str) -> frozenset[Channel]:
+        """Return the channels for which an agent serves at least one queue."""
+        return frozenset(self._push.get(agent_id, ()))
 
     def tier_count(self, queue_id: str) -> int:
         """Return how many skill tiers a queue has."""
@@ -95,22 +127,37 @@ class Router:
         if avail.get(channel) == idle_since:
             return
         avail[channel] = idle_since
-        for qid, tier, score in self._entries[agent_id]:
-            if self._queues[qid].channel is channel:
-                heapq.heappush(self._agent_heaps[(qid, tier)], (-score, idle_since, agent_id))
+        targets = self._push[agent_id].get(channel)
+        if targets is None:
+            return
+        heaps, limit = self._agent_heaps, self._limit
+        for key, neg_score in targets:
+            heap = heaps[key]
+            _heappush(heap, (neg_score, idle_since, agent_id))
+            if len(heap) > limit[key]:
+                self._compact(key, heap)
+
+    def _compact(self, key: Key, heap: AgentHeap) -> None:
+        """Drop the stale and repeated entries of an agent heap."""
+        channel = self._channel[key[0]]
+        avail = self._avail
+        live = dict.fromkeys(e for e in heap if avail[e[2]].get(channel) == e[1])
+        heap[:] = list(live)
+        heapq.heapify(heap)
 
     def best_agent(self, task_id: str) -> str | None:
         """Return the best available agent for a waiting task, or None."""
         ref = self._tasks.get(task_id)
         if ref is None:
             return None
-        channel = self._queues[ref.queue_id].channel
+        channel = self._channel[ref.queue_id]
         heap = self._agent_heaps[(ref.queue_id, ref.tier)]
+        avail = self._avail
         while heap:
             _, idle, agent_id = heap[0]
-            if self._avail[agent_id].get(channel) == idle:
+            if avail[agent_id].get(channel) == idle:
                 return agent_id
-            heapq.heappop(heap)
+            _heappop(heap)
         return None
 
     # -- tasks ----------------------------------------------------------------------------
@@ -119,7 +166,10 @@ class Router:
         """Put a task in its queue tier."""
         self._tasks[task_id] = ref
         buckets = self._task_heaps[(ref.queue_id, ref.tier)]
-        heapq.heappush(buckets.setdefault(ref.priority, []), (ref.order, task_id))
+        heap = buckets.get(ref.priority)
+        if heap is None:
+            heap = buckets[ref.priority] = []
+        _heappush(heap, (ref.order, task_id))
 
     def dequeue(self, task_id: str) -> None:
         """Take a task out of the queue (its heap entry is skipped lazily)."""
@@ -131,36 +181,33 @@ class Router:
 
     def best_task(self, agent_id: str, channel: Channel, now: float) -> str | None:
         """Return the waiting task an agent should take next on a channel, or None."""
+        sources = self._pull[agent_id].get(channel)
+        if sources is None:
+            return None
+        tasks = self._tasks
         best: tuple[float, float, int, str] | None = None
-        for qid, tier, _ in self._entries[agent_id]:
-            queue = self._queues[qid]
-            if queue.channel is not channel:
-                continue
-            for priority, heap in self._task_heaps[(qid, tier)].items():
-                head = self._head(heap, qid, tier, priority)
-                if head is None:
+        for qid, tier, ageing, buckets in sources:
+            for priority, heap in buckets.items():
+                # The head of the heap, dropping stale entries (tasks offered or gone).
+                while heap:
+                    order, task_id = heap[0]
+                    ref = tasks.get(task_id)
+                    if (
+                        ref is not None
+                        and ref.order == order
+                        and ref.queue_id == qid
+                        and ref.tier == tier
+                        and ref.priority == priority
+                    ):
+                        break
+                    _heappop(heap)
+                else:
                     continue
-                ref = self._tasks[head]
-                effective = priority + queue.ageing_per_min * (now - ref.enqueued_ts) / 60.0
-                cand = (-effective, ref.enqueued_ts, ref.order, head)
+                effective = priority + ageing * (now - ref.enqueued_ts) / 60.0
+                cand = (-effective, ref.enqueued_ts, order, task_id)
                 if best is None or cand < best:
                     best = cand
         return None if best is None else best[3]
-
-    def _head(self, heap: list[tuple[int, str]], qid: str, tier: int, prio: int) -> str | None:
-        """Return the first valid task of a heap, dropping stale entries."""
-        while heap:
-            order, task_id = heap[0]
-            ref = self._tasks.get(task_id)
-            if ref and (ref.queue_id, ref.tier, ref.order, ref.priority) == (
-                qid,
-                tier,
-                order,
-                prio,
-            ):
-                return task_id
-            heapq.heappop(heap)
-        return None
 
     def queue_depth(self, queue_id: str) -> int:
         """Return the number of tasks waiting in a queue (all tiers)."""
