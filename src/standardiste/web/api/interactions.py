@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from standardiste.auth.principal import Principal
 from standardiste.domain.errors import InvalidRequest
-from standardiste.domain.interactions import Interaction
+from standardiste.domain.interactions import Interaction, Status
 from standardiste.web.deps import Forbidden, current_principal, get_runtime, require_roles
 from standardiste.web.views import OPEN_STATUSES
 
@@ -140,6 +140,19 @@ async def transfer(
     return rt.service.centre.interaction(interaction_id).as_dict()
 
 
+async def _accept(rt: Any, item: Interaction, agent_id: str) -> None:
+    """Accept an offer; a live call offered to this agent is answered by the agent's phone."""
+    voice = getattr(rt, "voice", None)
+    call = voice.adapter.by_interaction(item.id) if voice is not None else None
+    if call is not None and item.status == Status.OFFERED and item.agent_id == agent_id:
+        # The centre connects a call on the phone's 200 OK, which also bridges the media
+        # (docs/voice.md, step 6). Accepting here instead would leave the phone ringing and the
+        # caller connected to nobody, so make the ringing phone answer (auto-answer re-INVITE).
+        await voice.answer(item.id)
+        return
+    await rt.service.accept(item.id, agent_id)
+
+
 # Declared last so that /complete and /transfer match their own routes first.
 @router.post("/{interaction_id}/{action}")
 async def act(
@@ -154,7 +167,7 @@ async def act(
     item = svc.centre.interaction(interaction_id)
     _acting(rt, principal, item, action)
     if action == "accept":
-        await svc.accept(interaction_id, principal.agent_id or "")
+        await _accept(rt, item, principal.agent_id or "")
     elif action == "decline":
         await svc.decline(interaction_id, principal.agent_id or "", "declined")
     elif action == "hold":
