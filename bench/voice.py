@@ -1,0 +1,473 @@
+# ruff: noqa: E402  (bench/ must leave sys.path before the imports, see below)
+"""Voice: sustained calls per second of full call setup and teardown through `standardiste serve`.
+
+Three systems, measured one after the other in the same run at each offered rate:
+  * direct: SIPp UAC -> SIPp UAS (the reference: what SIPp itself sustains here);
+  * b2bua:  SIPp UAC -> bare B2BUA (``PassThroughHandler``, SDP passed through, as in
+    bench/sip_cps.py, in its own uvloop process) -> SIPp UAS;
+  * full:   SIPp UAC -> `standardiste serve --sip ... --rtp-ports ...` (direct entry without IVR
+    -> CentreService: created/queued -> routed to a ready agent -> INVITE to the agent's static
+    contact, media endpoints on the built-in plane, bridge) -> SIPp UAS auto-answers -> short talk
+    -> BYE from the caller -> ended; ``acw.mode = "none"`` so the agent is ready again at once.
+Every call of a run must succeed (SIPp UAC and UAS, no failed call, the UAS answered as many
+agent legs as the UAC placed calls). CPU per call is the SUT's CPU (all its processes, from
+/proc) over the run divided by the successful calls. Then the media figure: concurrent bridged
+G.711 calls per media worker, by calling bench/media.py's ``measure`` (builtin vs rtpengine).
+
+    python bench/voice.py [--rates 100,200] [--seconds 8] [--repeats 3] [--agents 300]
+                          [--talk-ms 300] [--media-calls 1000] [--profile SECONDS]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# bench/ holds scripts named like stdlib modules (email.py): keep it off the import path.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+import argparse
+import asyncio
+import csv
+import importlib.util
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import httpx
+import tomli_w
+
+HOST = "127.0.0.1"
+# This bench's ports: SIP 16400-16499, RTP 32000-32999 (clear of the voice tests' ranges).
+SUT_SIP, PASS_SIP, UAS_PORT, UAC_PORT, HTTP_PORT = 16400, 16410, 16420, 16430, 16440
+RTP_PORTS = (32000, 32949)
+UAS_MEDIA, UAC_MEDIA = 32960, 32980
+ENTRY = "4000"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def load_media_bench() -> ModuleType:
+    """Import bench/media.py by path (bench/ is not a package and is off sys.path)."""
+    spec = importlib.util.spec_from_file_location("bench_media", HERE / "media.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_media"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+# -- CPU accounting ---------------------------------------------------------------------------
+
+
+def _tree(pid: int) -> list[int]:
+    """Return ``pid`` and its descendants (the server and its media workers)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            todo += [int(c) for c in task.read_text().split()]
+    return out
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """Return user+system CPU seconds of processes (all threads), 0 for those gone."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return total
+
+
+# -- systems under test -----------------------------------------------------------------------
+
+
+def bench_config(folder: Path, agents: int) -> Path:
+    """Write a centre with one voice queue (no ACW), ``agents`` agents ringing the SIPp UAS."""
+    contacts = {f"{2000 + i}": f"sip:{2000 + i}@{HOST}:{UAS_PORT}" for i in range(agents)}
+    raw = {
+        "centre": {"name": "bench", "timezone": "Europe/Paris"},
+        "security": {"demo": True},
+        "regions": [{"id": "r"}],
+        "sites": [{"id": "s", "region": "r"}],
+        "teams": [{"id": f"t{i}", "site": "s"} for i in range(max(1, agents // 12))],
+        "queues": [
+            {
+                "id": "bench-voice",
+                "channel": "voice",
+                "site": "s",
+                "skills": {"tax": 1},
+                "offer_timeout": 15,
+                "acw": {"mode": "none"},
+            },
+            # the configuration requires a postal-mail queue; nothing goes to it here
+            {"id": "post", "channel": "mail", "site": "s", "skills": {"post": 1}},
+        ],
+        "agents": [
+            {
+                "id": f"a{i}",
+                "team": f"t{i % max(1, agents // 12)}",
+                "skills": {"tax": 1},
+                "extension": f"{2000 + i}",
+            }
+            for i in range(agents)
+        ],
+        "voice": {
+            "entries": [{"number": ENTRY, "queue": "bench-voice", "notice": False}],
+            "static_contacts": contacts,
+        },
+    }
+    path = folder / "bench-voice.toml"
+    path.write_bytes(tomli_w.dumps(raw).encode())
+    return path
+
+
+class FullServer:
+    """`standardiste serve` with SIP and media on this bench's ports, agents logged in, ready."""
+
+    def __init__(self, folder: Path, agents: int) -> None:
+        self.folder = folder
+        self.agents = agents
+        self.port = SUT_SIP
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        """Start the server, wait for /healthz, log every agent in and make it ready."""
+        cmd = [sys.executable, "-m", "standardiste.cli", "serve"]
+        cmd += ["--config", str(bench_config(self.folder, self.agents))]
+        cmd += ["--db", f"sqlite:///{self.folder / 'sd.db'}", "--data-dir", str(self.folder)]
+        cmd += ["--http", f"{HOST}:{HTTP_PORT}", "--sip", f"{HOST}:{SUT_SIP}"]
+        cmd += ["--rtp-ports", f"{RTP_PORTS[0]}-{RTP_PORTS[1]}"]
+        self.log = (self.folder / "server.log").open("wb")
+        self.proc = await asyncio.create_subprocess_exec(
+            *cmd, stdout=self.log, stderr=asyncio.subprocess.STDOUT
+        )
+        url = f"http://{HOST}:{HTTP_PORT}"
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            for _ in range(600):
+                if self.proc.returncode is not None:
+                    raise RuntimeError((self.folder / "server.log").read_text())
+                try:
+                    if (await http.get("/healthz")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.1)
+            gate = asyncio.Semaphore(16)
+
+            async def ready(i: int) -> None:
+                async with gate:
+                    body = {"username": f"a{i}", "password": "demo"}
+                    token = (await http.post("/api/v1/auth/login", json=body)).json()["token"]
+                    r = await http.put(
+                        f"/api/v1/agents/a{i}/state",
+                        json={"state": "ready"},
+                        headers={"authorization": f"Bearer {token}"},
+                    )
+                    r.raise_for_status()
+
+            await asyncio.gather(*(ready(i) for i in range(self.agents)))
+
+    @property
+    def pids(self) -> list[int]:
+        assert self.proc is not None
+        return _tree(self.proc.pid)
+
+    async def close(self) -> None:
+        """Stop the server (SIGTERM) and wait."""
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            await asyncio.wait_for(self.proc.wait(), 30)
+        self.log.close()
+
+
+class PassThrough:
+    """The bare B2BUA (bench/sip_cps.py's pass-through) in its own uvloop process."""
+
+    port = PASS_SIP
+
+    async def start(self) -> None:
+        """Start the child and wait until it listens."""
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--passthrough",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert self.proc.stdout is not None
+        await self.proc.stdout.readline()
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.proc.pid]
+
+    async def close(self) -> None:
+        """Close stdin: the child closes the B2BUA and exits."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        await self.proc.wait()
+
+
+def passthrough_main() -> None:
+    """Child process: run the pass-through B2BUA until stdin closes."""
+    import uvloop
+
+    from standardiste.channels.sip.b2bua import B2BUA
+    from standardiste.channels.sip.passthrough import PassThroughHandler
+
+    async def serve() -> None:
+        handler = PassThroughHandler(lambda call: f"sip:agent@{HOST}:{UAS_PORT}")
+        server = B2BUA(HOST, PASS_SIP, handler)
+        await server.start()
+        print("ready", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        server.close()
+        await server.wait_closed()
+
+    uvloop.run(serve())
+
+
+# -- one run ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    mode: str
+    rate: int
+    calls: int
+    ok: int
+    failed: int
+    uas_ok: int
+    retrans: int
+    elapsed: float
+    sut_cpu_ms: float | None
+    sipp_cpu_ms: float
+    load: float
+
+    @property
+    def cps(self) -> float:
+        return self.ok / self.elapsed
+
+    @property
+    def clean(self) -> bool:
+        return self.ok == self.calls == self.uas_ok and self.failed == 0
+
+
+async def _sipp(cwd: Path, args: list[str]) -> asyncio.subprocess.Process:
+    await asyncio.to_thread(cwd.mkdir, parents=True, exist_ok=True)
+    return await asyncio.create_subprocess_exec(
+        "sipp", *args, "-i", HOST, "-nostdin", "-trace_stat", "-fd", "1", cwd=cwd,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _last_stats(cwd: Path) -> dict[str, str]:
+    rows = list(csv.DictReader(sorted(cwd.glob("*.csv"))[-1].open(), delimiter=";"))
+    return rows[-1]
+
+
+async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, args: Any) -> Run:
+    """Place ``rate * seconds`` calls at ``rate`` cps through ``sut`` (None: SIPp to SIPp)."""
+    calls, talk = int(rate * args.seconds), args.talk_ms
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+        cwd = Path(tmp)
+        uas = await _sipp(cwd / "uas", ["-sn", "uas", "-p", str(UAS_PORT), "-mp", str(UAS_MEDIA),
+                                        "-m", str(calls), "-timeout", "120"])  # fmt: skip
+        await asyncio.sleep(0.3)
+        target = UAS_PORT if sut is None else sut.port
+        pids = sut.pids if sut is not None else []
+        load = os.getloadavg()[0]
+        cpu0, t0 = cpu_seconds(pids), time.monotonic()
+        uac = await _sipp(
+            cwd / "uac",
+            ["-sn", "uac", f"{HOST}:{target}", "-s", ENTRY, "-p", str(UAC_PORT),
+             "-mp", str(UAC_MEDIA), "-m", str(calls), "-r", str(rate), "-l", str(rate * 4),
+             "-d", str(talk), "-timeout", "120", "-recv_timeout", "10000"],
+        )  # fmt: skip
+        sipp_pids = [uac.pid, uas.pid]
+        sipp0 = cpu_seconds(sipp_pids)
+        sipp_cpu = 0.0
+        while uac.returncode is None:  # sample SIPp's CPU until it exits (then /proc is gone)
+            sipp_cpu = cpu_seconds(sipp_pids) - sipp0
+            try:
+                await asyncio.wait_for(uac.wait(), 0.5)
+            except TimeoutError:
+                pass
+        elapsed = time.monotonic() - t0 - talk / 1000  # the last call's talk is not throughput
+        cpu = cpu_seconds(pids) - cpu0
+        try:
+            await asyncio.wait_for(uas.wait(), 20)
+        except TimeoutError:
+            uas.kill()
+            await uas.wait()
+        a, b = _last_stats(cwd / "uac"), _last_stats(cwd / "uas")
+    ok = int(a["SuccessfulCall(C)"])
+    return Run(
+        mode, rate, calls, ok, int(a["FailedCall(C)"]), int(b["SuccessfulCall(C)"]),
+        int(a["Retransmissions(C)"]) + int(b["Retransmissions(C)"]), elapsed,
+        cpu * 1000 / max(ok, 1) if sut is not None else None,
+        sipp_cpu * 1000 / max(ok, 1), load,
+    )  # fmt: skip
+
+
+# -- report -------------------------------------------------------------------------------------
+
+
+def report(runs: list[Run], rates: list[int]) -> str:
+    """Return the Markdown table of medians and ratios."""
+    out = [
+        "| offered cps | mode | calls/run | achieved cps (median) | / direct | clean runs "
+        "| failed (total) | retrans (total) | SUT CPU ms/call (median) | SIPp CPU ms/call "
+        "| load avg (median) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for rate in rates:
+        ref = statistics.median(r.cps for r in runs if r.rate == rate and r.mode == "direct")
+        for mode in ("direct", "b2bua", "full"):
+            rs = [r for r in runs if r.rate == rate and r.mode == mode]
+            if not rs:
+                continue
+            cps = statistics.median(r.cps for r in rs)
+            cpu = [r.sut_cpu_ms for r in rs if r.sut_cpu_ms is not None]
+            cells = [
+                rate, mode, rs[0].calls, f"{cps:.1f}", f"{cps / ref:.3f}",
+                f"{sum(r.clean for r in rs)}/{len(rs)}", sum(r.failed for r in rs),
+                sum(r.retrans for r in rs), f"{statistics.median(cpu):.2f}" if cpu else "-",
+                f"{statistics.median(r.sipp_cpu_ms for r in rs):.2f}",
+                f"{statistics.median(r.load for r in rs):.1f}",
+            ]  # fmt: skip
+            out.append("| " + " | ".join(str(c) for c in cells) + " |")
+    full = [r.sut_cpu_ms for r in runs if r.mode == "full" and r.sut_cpu_ms]
+    b2b = [r.sut_cpu_ms for r in runs if r.mode == "b2bua" and r.sut_cpu_ms]
+    if full and b2b:
+        f, b = statistics.median(full), statistics.median(b2b)
+        out.append(
+            f"\nCPU per call, median over all rates: full server {f:.2f} ms, bare B2BUA "
+            f"{b:.2f} ms (full / B2BUA = {f / b:.1f}); one core at 100 % would carry "
+            f"~{1000 / f:.0f} full cps and ~{1000 / b:.0f} B2BUA cps."
+        )
+    return "\n".join(out)
+
+
+# -- profile ------------------------------------------------------------------------------------
+
+
+def hot_spots(raw: Path, top: int = 25) -> str:
+    """Summarise py-spy's collapsed stacks: self time per function, inclusive per our function."""
+    own: dict[str, int] = {}
+    incl: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        n = int(count)
+        frames = stack.split(";")
+        total += n
+        leaf = frames[-1]
+        own[leaf] = own.get(leaf, 0) + n
+        for f in set(frames):
+            if "standardiste" in f or "sqlalchemy" in f or "sqlite" in f:
+                incl[f] = incl.get(f, 0) + n
+    lines = [f"samples: {total}", "", "self time (leaf frames):"]
+    for f, n in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append(f"  {100 * n / total:5.1f}%  {f}")
+    lines += ["", "inclusive time (standardiste / sqlalchemy frames):"]
+    for f, n in sorted(incl.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append(f"  {100 * n / total:5.1f}%  {f}")
+    return "\n".join(lines)
+
+
+async def profile(server: FullServer, rate: int, args: Any) -> str:
+    """Run one full-path load at ``rate`` under py-spy (all threads) and return its hot spots."""
+    assert server.proc is not None
+    out = Path(args.tmp) / "voice-profile.txt"
+    spy = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw",
+        "--nonblocking", "--threads", "-r", "200", "-o", str(out), "-p", str(server.proc.pid),
+        "-d", str(int(args.seconds + 1)),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    await asyncio.sleep(1.0)
+    run = await one_run(server, "full", rate, args)
+    await spy.wait()
+    head = f"profiled run: {run.ok}/{run.calls} ok, {run.failed} failed, {run.cps:.1f} cps"
+    return head + "\n" + hot_spots(out)
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+async def main(args: Any) -> None:
+    """Run the rates x repeats x modes sweep, then the media figure and the profile."""
+    media = load_media_bench()
+    print(f"# {media_machine()}", file=sys.stderr)
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+        server, bare = FullServer(Path(tmp), args.agents), PassThrough()
+        t0 = time.monotonic()
+        await server.start()
+        print(f"  server up, {args.agents} agents ready in {time.monotonic() - t0:.1f} s",
+              file=sys.stderr)  # fmt: skip
+        await bare.start()
+        try:
+            for _ in range(args.repeats):
+                for rate in args.rates:
+                    for mode, sut in (("direct", None), ("b2bua", bare), ("full", server)):
+                        run = await one_run(sut, mode, rate, args)
+                        runs.append(run)
+                        print(
+                            f"  {mode:6} {rate:4} cps offered: {run.cps:7.1f} achieved, "
+                            f"{run.ok}/{run.calls} ok, {run.failed} failed, uas {run.uas_ok}, "
+                            f"{run.retrans} retrans, SUT {run.sut_cpu_ms or 0:.2f} ms/call, "
+                            f"load {run.load:.1f}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+            spots = await profile(server, max(args.rates), args) if args.profile else None
+        finally:
+            await bare.close()
+            await server.close()
+    print(f"\n{media_machine()}; talk {args.talk_ms} ms, {args.seconds:g} s per run, "
+          f"{args.repeats} repeats, {args.agents} agents\n")  # fmt: skip
+    print(report(runs, args.rates))
+    if spots:
+        print("\n```\n" + spots + "\n```")
+    if args.media_calls:
+        rows = []
+        for make in (media.BuiltinSut, media.RtpengineSut):
+            rows.append(await media.measure(make(None), args.media_calls, 2.0, 6.0, False))
+        print("\nMedia plane (bench/media.py, same run):\n")
+        print(media.table(rows))
+
+
+def media_machine() -> str:
+    """Describe the machine and its load now."""
+    lines = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")), "")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} x {cpu}, Python {sys.version.split()[0]}, load avg {load}"
+
+
+if __name__ == "__main__":
+    if "--passthrough" in sys.argv:
+        passthrough_main()
+        sys.exit(0)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rates", default="100,200")
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--agents", type=int, default=300)
+    parser.add_argument("--talk-ms", type=int, default=300)
+    parser.add_argument("--media-calls", type=int, default=0, help="0: skip (see media.md)")
+    parser.add_argument("--profile", action="store_true", help="py-spy one full run at max rate")
+    parser.add_argument("--tmp", default=None, help="folder for the server's files")
+    opts = parser.parse_args()
+    opts.rates = [int(r) for r in opts.rates.split(",")]
+    asyncio.run(main(opts))
