@@ -30,6 +30,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="also recompute agent time before the oldest raw agent.state event (loses it "
         "if governance compacted those events)",
     )
+    rebuild.add_argument(
+        "--method",
+        choices=("set", "fold"),
+        default="set",
+        help="set: compute in SQL (default, fast); fold: replay every event one by one",
+    )
     export = sub.add_parser("export", help="write a report file (csv, xlsx, parquet)")
     export.add_argument("--db", required=True)
     export.add_argument("--config", required=True)
@@ -53,17 +59,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         upgrade(engine)
         if args.reports_command == "rebuild":
-            return _rebuild(engine, config, args.full)
+            return _rebuild(engine, config, args.full, args.method)
         return _export(engine, config, args)
     finally:
         engine.dispose()
 
 
-def _rebuild(engine: object, config: object, full: bool) -> int:
+def _rebuild(engine: object, config: object, full: bool, method: str = "set") -> int:
     async def go() -> int:
         aggregator = ReportAggregator(engine, config)  # type: ignore[arg-type]
         try:
-            return await aggregator.rebuild(full=full)
+            return await aggregator.rebuild(full=full, method=method)
         finally:
             await aggregator.wait_closed()
 

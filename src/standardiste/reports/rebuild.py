@@ -61,9 +61,10 @@ def midnights_align(calendar: Calendar, buckets: Iterable[int]) -> bool:
 class SetRebuild:
     """One set-based rebuild on one connection (temporary tables are per connection)."""
 
-    def __init__(self, engine: Engine, settings: FoldSettings) -> None:
+    def __init__(self, engine: Engine, settings: FoldSettings, *, cache_kib: int = 262_144) -> None:
         self.engine = engine
         self.settings = settings
+        self.cache_kib = cache_kib
         self.dialect = setsql.Dialect(engine.dialect.name)
 
     def run(self) -> Rebuilt:
@@ -108,6 +109,10 @@ class SetRebuild:
 
     def _temp_tables(self, conn: Connection) -> None:
         self._drop(conn)
+        if self.engine.dialect.name == "sqlite":
+            # The rebuild sorts millions of rows in temporary b-trees: give them memory
+            # (this connection only; `_drop` restores the defaults before it goes back).
+            conn.exec_driver_sql(f"PRAGMA temp.cache_size = -{self.cache_kib}")
         for name, columns in _TEMP.items():
             conn.exec_driver_sql(f"CREATE TEMP TABLE {name} ({columns})")
         s = self.settings
@@ -189,6 +194,8 @@ class SetRebuild:
     def _drop(self, conn: Connection) -> None:
         for name in _TEMP:
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+        if self.engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA temp.cache_size = -2000")
         conn.commit()
 
 
