@@ -41,48 +41,51 @@ KINDS = ("answered", "answered", "answered", "abandoned", "short", "overflow", "
 
 def scenario_config(k: int = 5) -> Config:
     """Return the configuration of the scenario (a team of 4 included)."""
+    return parse_config(scenario_mapping(k))
+
+
+def scenario_mapping(k: int = 5) -> dict[str, Any]:
+    """Return the configuration of the scenario as the mapping a TOML file would hold."""
     agents = []
     for team, (_site, size, skill) in TEAMS.items():
         agents += [{"id": f"{team}-{i}", "name": f"{team} {i}", "team": team,
                     "skills": {skill: 2}} for i in range(size)]  # fmt: skip
-    return parse_config(
-        {
-            "centre": {"timezone": "Europe/Paris", "short_abandon_s": SHORT_S},
-            "security": {"k_anonymity": k},
-            "regions": [{"id": "r-north"}, {"id": "r-south"}],
-            "sites": [{"id": s, "region": r} for s, r in SITE_REGION.items()],
-            "teams": [{"id": t, "site": s} for t, (s, _n, _k) in TEAMS.items()],
-            "queues": [
-                {
-                    "id": "q-a",
-                    "channel": "voice",
-                    "site": "s-lille",
-                    "skills": {"a": 1},
-                    "service_level": {"percent": 80, "seconds": SL_T["q-a"]},
-                    "acw": {"mode": "timeboxed", "seconds": 120},
-                    "overflow": [{"after": OVERFLOW_AFTER, "to_queue": "q-b"}],
-                },
-                {
-                    "id": "q-b",
-                    "channel": "voice",
-                    "site": "s-nice",
-                    "skills": {"b": 1},
-                    "service_level": {"percent": 80, "seconds": SL_T["q-b"]},
-                },
-                {
-                    "id": "q-mail",
-                    "channel": "email",
-                    "site": "s-metz",
-                    "skills": {"mail": 1},
-                    "service_level": {"percent": 90, "seconds": SL_T["q-mail"]},
-                    "acw": {"mode": "optional"},
-                },
-                # The configuration requires a postal-mail queue; the plan sends it nothing.
-                {"id": "q-post", "channel": "mail", "site": "s-metz", "skills": {"mail": 1}},
-            ],  # fmt: skip
-            "agents": agents,
-        }
-    )
+    return {
+        "centre": {"timezone": "Europe/Paris", "short_abandon_s": SHORT_S},
+        "security": {"k_anonymity": k},
+        "regions": [{"id": "r-north"}, {"id": "r-south"}],
+        "sites": [{"id": s, "region": r} for s, r in SITE_REGION.items()],
+        "teams": [{"id": t, "site": s} for t, (s, _n, _k) in TEAMS.items()],
+        "queues": [
+            {
+                "id": "q-a",
+                "channel": "voice",
+                "site": "s-lille",
+                "skills": {"a": 1},
+                "service_level": {"percent": 80, "seconds": SL_T["q-a"]},
+                "acw": {"mode": "timeboxed", "seconds": 120},
+                "overflow": [{"after": OVERFLOW_AFTER, "to_queue": "q-b"}],
+            },
+            {
+                "id": "q-b",
+                "channel": "voice",
+                "site": "s-nice",
+                "skills": {"b": 1},
+                "service_level": {"percent": 80, "seconds": SL_T["q-b"]},
+            },
+            {
+                "id": "q-mail",
+                "channel": "email",
+                "site": "s-metz",
+                "skills": {"mail": 1},
+                "service_level": {"percent": 90, "seconds": SL_T["q-mail"]},
+                "acw": {"mode": "optional"},
+            },
+            # The configuration requires a postal-mail queue; the plan sends it nothing.
+            {"id": "q-post", "channel": "mail", "site": "s-metz", "skills": {"mail": 1}},
+        ],  # fmt: skip
+        "agents": agents,
+    }
 
 
 @dataclass

@@ -145,3 +145,26 @@ async def test_postgresql_rebuild_equals_incremental(pg_url, config, scenario) -
         assert_same(got, want)
     finally:
         engine.dispose()
+
+
+def test_cli_rebuild_both_methods_agree(tmp_path, scenario, capsys) -> None:
+    import tomli_w
+    from reports_scenario import scenario_mapping
+
+    from standardiste.cli import main
+
+    config_path = tmp_path / "centre.toml"
+    config_path.write_bytes(tomli_w.dumps(scenario_mapping()).encode())
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        insert_events(engine, scenario[1])
+        args = ["reports", "rebuild", "--db", url, "--config", str(config_path), "--full"]
+        assert main([*args, "--method", "fold"]) == 0
+        want = snapshot(engine)
+        assert main(args) == 0
+        assert f"up to event {len(scenario[1])}" in capsys.readouterr().out
+        assert_same(snapshot(engine), want)
+    finally:
+        engine.dispose()
