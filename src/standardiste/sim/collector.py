@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from standardiste.domain import events as ev
@@ -68,7 +68,8 @@ class Collector:
     def __post_init__(self) -> None:
         self.counts = {q: [QueueCounts() for _ in range(self.intervals)] for q in self.queue_ids}
         self.agents = [AgentTime() for _ in range(self.intervals)]
-        self._handlers = {
+        # Event kind -> fold; the engine dispatches through it directly (one lookup per event).
+        self.handlers: dict[str, Callable[[Event], None]] = {
             ev.INTERACTION_CREATED: self._created,
             ev.INTERACTION_CONNECTED: self._connected,
             ev.INTERACTION_ABANDONED: self._abandoned,
@@ -78,7 +79,7 @@ class Collector:
 
     def observe(self, event: Event) -> None:
         """Fold one event."""
-        handler = self._handlers.get(event.kind)
+        handler = self.handlers.get(event.kind)
         if handler is not None:
             handler(event)
 
@@ -125,26 +126,33 @@ class Collector:
             entry[0].handle_s += e.ts + entry[1]
 
     def _state(self, e: Event) -> None:
-        prev = e.data["prev_state"]
+        d = e.data
+        prev = d["prev_state"]
         if prev == "logged_out":
             return
         end = e.ts - self.t0
-        self._spread(end - e.data["prev_duration_s"], end, prev)
+        self._spread(end - d["prev_duration_s"], end, prev)
 
     def _spread(self, start: float, end: float, state: str) -> None:
         """Split a span of one state over the intervals it covers."""
-        start = max(start, self.warmup_s)
-        first = max(int(start // self.interval_s), 0)
-        if first == int(end // self.interval_s) and first < self.intervals and end > start:
+        if start < self.warmup_s:
+            start = self.warmup_s
+        size = self.interval_s
+        first = int(start // size)
+        if first < 0:
+            first = 0
+        last = int(end // size)
+        if first == last and first < self.intervals and end > start:
             # Fast path: most spans sit inside one interval.
             a = self.agents[first]
-            a.logged_in += end - start
+            span = end - start
+            a.logged_in += span
             if state in HANDLING:
-                a.handling += end - start
+                a.handling += span
             elif state in AVAILABLE:
-                a.ready += end - start
+                a.ready += span
             return
-        last = min(int(end // self.interval_s), self.intervals - 1)
+        last = min(last, self.intervals - 1)
         for slot in range(first, last + 1):
             lo = max(start, slot * self.interval_s)
             hi = min(end, (slot + 1) * self.interval_s)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from standardiste.sim.variates import Stream, poisson_arrivals
 # Heap entry kinds (ints compare fast; the seq number keeps equal times in FIFO order).
 END, WRAP, ABANDON, TIMER, LOGIN, PAUSE, READY, SHIFT_END = range(8)
 WAITING = frozenset({Status.QUEUED, Status.OFFERED})
+TALKING = frozenset({Status.CONNECTED, Status.HELD})
 Progress = Callable[[float], None]
 
 
@@ -39,12 +41,16 @@ class Simulation:
         *,
         observer: Callable[[Event], None] | None = None,
         progress: Progress | None = None,
+        retain_finished: bool = True,
     ) -> None:
         self.scenario = scenario
         self.rng = rng
         self.clock = FakeClock()
         self.t0 = self.clock.wall()
-        self.centre = Centre(centre_definition(scenario), self.clock)
+        # retain_finished=False: a long day does not keep 200,000 finished interactions around.
+        self.centre = Centre(
+            centre_definition(scenario), self.clock, retain_finished=retain_finished
+        )
         self.collector = Collector(
             [q.id for q in scenario.queues],
             {q.id: q.target_s for q in scenario.queues},
@@ -63,6 +69,13 @@ class Simulation:
         self._wrap = {q.id: Stream(q.wrap, rng) for q in scenario.queues if q.wrap}
         self._patience = {q.id: Stream(q.patience, rng) for q in scenario.queues if q.patience}
         self.interactions = 0
+        # What the simulated people do on each event kind, besides counting it.
+        self._react: dict[str, Callable[[dict[str, Any], list[tuple[str, str]]], None]] = {
+            ev.INTERACTION_OFFERED: self._on_offered,
+            ev.INTERACTION_CONNECTED: self._on_connected,
+            ev.INTERACTION_ENDED: self._on_ended,
+            ev.AGENT_STATE: self._on_state,
+        }
 
     def _push(self, due: float, kind: int, ref: object) -> None:
         self._seq += 1
@@ -84,8 +97,9 @@ class Simulation:
                 spec = queues[i]
                 iid = f"s{i}"
                 self._apply(create(iid, spec[1], spec[0]))
-                if spec[0] in self._patience and self.centre.interactions[iid].status in WAITING:
-                    self._push(t + self._patience[spec[0]].next(), ABANDON, iid)
+                patience = self._patience.get(spec[0])
+                if patience is not None and self.centre.interactions[iid].status in WAITING:
+                    self._push(t + patience.next(), ABANDON, iid)
                 i += 1
                 if self._progress is not None and i % tick == 0:
                     self._progress(i / n)
@@ -130,17 +144,19 @@ class Simulation:
 
     def _fire(self, kind: int, ref: object) -> None:
         centre = self.centre
-        if kind == END:
+        if kind <= ABANDON:
+            # A finished interaction may be forgotten by the centre (retain_finished=False).
             assert isinstance(ref, str)
-            if centre.interactions[ref].status in (Status.CONNECTED, Status.HELD):
-                self._apply(centre.end(ref))
-        elif kind == WRAP:
-            assert isinstance(ref, str)
-            if centre.interactions[ref].status is Status.ACW:
-                self._apply(centre.complete(ref))
-        elif kind == ABANDON:
-            assert isinstance(ref, str)
-            if centre.interactions[ref].status in WAITING:
+            item = centre.interactions.get(ref)
+            if item is None:
+                return
+            if kind == END:
+                if item.status in TALKING:
+                    self._apply(centre.end(ref))
+            elif kind == WRAP:
+                if item.status is Status.ACW:
+                    self._apply(centre.complete(ref))
+            elif item.status in WAITING:
                 self._apply(centre.abandon(ref))
         elif kind == TIMER:
             assert isinstance(ref, Timer)
@@ -170,23 +186,21 @@ class Simulation:
 
     def _apply(self, result: Result) -> None:
         """Observe a command's events and act as the agents and customers would."""
-        centre, observe, now = self.centre, self.collector.observe, self._now
+        centre = self.centre
+        count = self.collector.handlers
+        react = self._react
         follow: list[tuple[str, str]] = []
         extra = self._observer
         for e in result.events:
-            observe(e)
+            kind = e.kind
+            handler = count.get(kind)
+            if handler is not None:
+                handler(e)
             if extra is not None:
                 extra(e)
-            kind, d = e.kind, e.data
-            if kind == ev.INTERACTION_OFFERED:
-                follow.append(("accept", d["interaction_id"]))
-            elif kind == ev.INTERACTION_CONNECTED:
-                self._push(now + self._handle[d["queue_id"]].next(), END, d["interaction_id"])
-            elif kind == ev.INTERACTION_ENDED and d.get("acw", "none") != "none":
-                qid = centre.interactions[d["interaction_id"]].queue_id
-                self._push(now + self._wrap[qid].next(), WRAP, d["interaction_id"])
-            elif kind == ev.AGENT_STATE and d["reason"] == END_OF_SHIFT:
-                follow.append(("logout", d["agent_id"]))
+            act = react.get(kind)
+            if act is not None:
+                act(e.data, follow)
         for timer in result.timers:
             # Simulated agents accept every offer at once, so its no-answer timer is stale.
             if timer.action != "offer_timeout":
@@ -198,6 +212,21 @@ class Simulation:
                     self._apply(centre.accept(ref, item.agent_id))
             elif centre.agents[ref].presence is not Presence.LOGGED_OUT:
                 self._apply(centre.logout(ref))
+
+    def _on_offered(self, d: dict[str, Any], follow: list[tuple[str, str]]) -> None:
+        follow.append(("accept", d["interaction_id"]))
+
+    def _on_connected(self, d: dict[str, Any], follow: list[tuple[str, str]]) -> None:
+        self._push(self._now + self._handle[d["queue_id"]].next(), END, d["interaction_id"])
+
+    def _on_ended(self, d: dict[str, Any], follow: list[tuple[str, str]]) -> None:
+        if d.get("acw", "none") != "none":
+            qid = self.centre.interactions[d["interaction_id"]].queue_id
+            self._push(self._now + self._wrap[qid].next(), WRAP, d["interaction_id"])
+
+    def _on_state(self, d: dict[str, Any], follow: list[tuple[str, str]]) -> None:
+        if d["reason"] == END_OF_SHIFT:
+            follow.append(("logout", d["agent_id"]))
 
     def _close_agent_spans(self) -> None:
         """Count the time of every agent still logged in up to the end of the run."""

@@ -46,7 +46,10 @@ def replicate(
             if progress is not None:
                 progress((index + fraction) / count)
 
-        sim = Simulation(scenario, np.random.default_rng(child), progress=step)
+        # Only the counts are kept: finished interactions need not stay in memory.
+        sim = Simulation(
+            scenario, np.random.default_rng(child), progress=step, retain_finished=False
+        )
         runs.append(sim.run())
         total += sim.interactions
     if progress is not None:

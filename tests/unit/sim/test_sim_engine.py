@@ -179,3 +179,18 @@ def test_occupancy_time_is_conserved():
     # Six agents logged in for the whole four-interval day.
     # The domain rounds state durations to the millisecond: allow that much per change.
     assert abs(logged - 6 * 4 * 1800) < 1.0
+
+
+def test_forgetting_finished_interactions_changes_no_count():
+    data = _scenario(
+        agents=[{"prefix": "a", "count": 5, "breaks": [{"at": "09:00", "minutes": 20}]}]
+    )
+    kept = Simulation(parse_scenario(data), np.random.default_rng(3))
+    kept.run()
+    lean = Simulation(parse_scenario(data), np.random.default_rng(3), retain_finished=False)
+    lean.run()
+    assert merge(lean.collector.counts["voice"]) == merge(kept.collector.counts["voice"])
+    assert lean.collector.agents == kept.collector.agents
+    assert len(kept.centre.interactions) == kept.interactions > 150
+    # Only what is still open at the end of the day stays in memory.
+    assert len(lean.centre.interactions) < 10
