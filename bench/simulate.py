@@ -8,22 +8,28 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import simpy
+# `python bench/simulate.py` puts bench/ first on sys.path, where bench/email.py shadows the
+# standard library's `email` package (which simpy imports through importlib.metadata).
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-from standardiste.sim.runner import replicate
-from standardiste.sim.scenario import load_scenario
-from standardiste.sim.validation import compare, mmn_scenario
+import numpy as np  # noqa: E402
+import simpy  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+from standardiste.sim.runner import replicate  # noqa: E402
+from standardiste.sim.scenario import load_scenario  # noqa: E402
+from standardiste.sim.validation import compare, mmn_scenario  # noqa: E402
+
+ROOT = _HERE.parent
 
 
 def simpy_mmn(load: float, agents: int, aht: float, target_s: float, calls: int, seed: int):
-    """Run the same M/M/N queue as a plain SimPy model; return (seconds, SL, P(wait))."""
-    started = time.perf_counter()
+    """Run the same M/M/N queue as a plain SimPy model; return (CPU seconds, SL, P(wait))."""
+    started = time.process_time()
     env = simpy.Environment()
     desk = simpy.Resource(env, capacity=agents)
     rng = np.random.default_rng(seed)
@@ -46,14 +52,15 @@ def simpy_mmn(load: float, agents: int, aht: float, target_s: float, calls: int,
     env.process(source())
     env.run()
     w = np.asarray(waits)
-    return time.perf_counter() - started, float((w <= target_s).mean()), float((w > 0).mean())
+    return time.process_time() - started, float((w <= target_s).mean()), float((w > 0).mean())
 
 
 def ours_mmn(load: float, agents: int, aht: float, target_s: float, calls: int, seed: int):
-    """Run the M/M/N queue through the simulator and the production Centre."""
+    """Run the M/M/N queue through the simulator and the production Centre (CPU seconds)."""
+    started = time.process_time()
     c = compare(mmn_scenario(load, agents, aht, target_s, calls, warmup_calls=0, replications=1,
                              seed=seed))  # fmt: skip
-    return c.stats.seconds, c.sl.mean, c.p_wait.mean, c.stats.interactions
+    return time.process_time() - started, c.sl.mean, c.p_wait.mean, c.stats.interactions
 
 
 def main() -> None:
@@ -90,7 +97,7 @@ def main() -> None:
             f"  run {k}: ours SL {sl:.4f} P(wait) {pw:.4f} | SimPy SL {sl2:.4f} P(wait) {pw2:.4f}"
         )
     mo, mt = statistics.median(ours), statistics.median(theirs)
-    print(f"| M/M/55 at 48 E, {args.calls} calls | median calls/s | ratio to SimPy |")
+    print(f"| M/M/55 at 48 E, {args.calls} calls | median calls/CPU s | ratio to SimPy |")
     print("|---|---|---|")
     print(f"| standardiste sim (domain.Centre) | {mo:,.0f} | {mo / mt:.2f} |")
     print(f"| plain SimPy model | {mt:,.0f} | 1.00 |")
