@@ -37,6 +37,9 @@ _TEMP = {
     "rpt_x_day": "b15 BIGINT PRIMARY KEY, day BIGINT",
     "rpt_x_left": "iid TEXT PRIMARY KEY",
 }
+_OUTPUTS = {
+    t.name: f"rpt_x_{t.name.removeprefix('rpt_')}_rows" for t in (rpt_queue, rpt_team, rpt_state)
+}
 _NO_HORIZON = -1.0e18  # max(start, this) == start for any real instant
 
 
@@ -59,12 +62,11 @@ def midnights_align(calendar: Calendar, buckets: Iterable[int]) -> bool:
 
 
 class SetRebuild:
-    """One set-based rebuild on one connection (temporary tables are per connection)."""
+    """One set-based rebuild: agent time and interactions on two connections, then one write."""
 
-    def __init__(self, engine: Engine, settings: FoldSettings, *, cache_kib: int = 262_144) -> None:
+    def __init__(self, engine: Engine, settings: FoldSettings) -> None:
         self.engine = engine
         self.settings = settings
-        self.cache_kib = cache_kib
         self.dialect = setsql.Dialect(engine.dialect.name)
 
     def run(self) -> Rebuilt:
@@ -87,6 +89,7 @@ class SetRebuild:
                         spans = future.result()
                     store.run_rows(conn, "INSERT INTO rpt_x_state VALUES (?, ?, ?, ?, ?)", spans)
                 self._days(conn)
+                self._outputs(conn)
                 conn.commit()
                 folder = self._left_over(conn, upto)
                 deltas, _changed = folder.take()
@@ -109,10 +112,6 @@ class SetRebuild:
 
     def _temp_tables(self, conn: Connection) -> None:
         self._drop(conn)
-        if self.engine.dialect.name == "sqlite":
-            # The rebuild sorts millions of rows in temporary b-trees: give them memory
-            # (this connection only; `_drop` restores the defaults before it goes back).
-            conn.exec_driver_sql(f"PRAGMA temp.cache_size = -{self.cache_kib}")
         for name, columns in _TEMP.items():
             conn.exec_driver_sql(f"CREATE TEMP TABLE {name} ({columns})")
         s = self.settings
@@ -182,20 +181,25 @@ class SetRebuild:
                 folder.apply_raw(kind, ts, json.loads(data))
         return folder
 
-    def _replace(self, conn: Connection) -> None:
-        keep = self.settings.state_horizon
-        store.clear(conn, keep_state_before=keep)
+    def _outputs(self, conn: Connection) -> None:
+        """Compute the final rows into copies of the aggregate tables (outside the write)."""
         short = {"short_s": self.settings.short_abandon_s}
+        for target, copy in _OUTPUTS.items():
+            conn.exec_driver_sql(f"CREATE TEMP TABLE {copy} AS SELECT * FROM {target} WHERE 1 = 0")
         for day in (False, True):
-            conn.execute(text(setsql.aggregate_visits(rpt_queue.name, day)), short)
-            conn.execute(text(setsql.aggregate_teams(rpt_team.name, day)))
-            conn.execute(text(setsql.aggregate_states(rpt_state.name, day)))
+            conn.execute(text(setsql.aggregate_visits(_OUTPUTS[rpt_queue.name], day)), short)
+            conn.execute(text(setsql.aggregate_teams(_OUTPUTS[rpt_team.name], day)))
+            conn.execute(text(setsql.aggregate_states(_OUTPUTS[rpt_state.name], day)))
+
+    def _replace(self, conn: Connection) -> None:
+        """Swap the aggregates for the computed rows (the only part holding the write lock)."""
+        store.clear(conn, keep_state_before=self.settings.state_horizon)
+        for target, copy in _OUTPUTS.items():
+            conn.exec_driver_sql(f"INSERT INTO {target} SELECT * FROM {copy}")
 
     def _drop(self, conn: Connection) -> None:
-        for name in _TEMP:
+        for name in (*_TEMP, *_OUTPUTS.values()):
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-        if self.engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA temp.cache_size = -2000")
         conn.commit()
 
 

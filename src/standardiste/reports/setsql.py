@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from standardiste.domain import events as ev
 from standardiste.reports.buckets import INTERVAL_S
+from standardiste.reports.schema import QUEUE_COUNTERS
 
 KIND_CODES = {
     ev.INTERACTION_CREATED: 1,
@@ -213,11 +214,12 @@ def aggregate_visits(table: str, day: bool) -> str:
         "hold_s": "SUM(hold)",
         "acw_s": "SUM(acw)",
     }
-    names = ", ".join(counters)
+    # Outcomes the two shapes never have (flow-outs, relaxed overflows, transfers) are 0.
+    values = [counters.get(name, "0.0") for name in QUEUE_COUNTERS]
     return (
-        f"INSERT INTO {table} (grain, bucket, queue_id, channel, {names}) "
+        f"INSERT INTO {table} (grain, bucket, queue_id, channel, {', '.join(QUEUE_COUNTERS)}) "
         f"SELECT '{'day' if day else '15m'}', {bucket}, v.queue_id, MAX(q.channel), "
-        f"{', '.join(counters.values())} FROM rpt_x_visit v {join}"
+        f"{', '.join(values)} FROM rpt_x_visit v {join}"
         f"JOIN rpt_x_queue q ON q.queue_id = v.queue_id GROUP BY {bucket}, v.queue_id"
     )
 
