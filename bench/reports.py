@@ -354,6 +354,7 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="reuse the events already in --dir")
     ap.add_argument("--generate-only", action="store_true", help="write the events and stop")
     ap.add_argument("--fold", action="store_true", help="also time the event-by-event rebuild")
+    ap.add_argument("--repeat", type=int, default=2, help="rebuilds per engine (alternated)")
     args = ap.parse_args()
     tmp = args.dir or Path(tempfile.mkdtemp(prefix="bench-reports-"))
     tmp.mkdir(parents=True, exist_ok=True)
@@ -380,7 +381,7 @@ def main() -> None:
     if args.fold:
         wall, cpu = timed(lambda: agg.rebuild_blocking(full=True, method="fold"))
         builds.append(("event-by-event", wall, cpu, load()))
-    for _ in range(2):  # alternate the engines: the load of the shared machine moves
+    for _ in range(args.repeat):  # alternate the engines: the load of the shared machine moves
         wall, cpu = timed(lambda: duck.execute(DUCK_AGGREGATE.format(p=parquet)).fetchall())
         builds.append(("duckdb", wall, cpu, load()))
         wall, cpu = timed(lambda: agg.rebuild_blocking(full=True))
