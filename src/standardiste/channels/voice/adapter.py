@@ -194,8 +194,10 @@ class VoiceAdapter(CallMedia):
         kind = event.kind
         if kind == "interaction.offered":
             self._spawn(self._ring(vc, event.data["agent_id"], float(event.data["timeout_s"])))
-        elif kind == "interaction.offer_ended" and event.data.get("cause") == "timeout":
-            self._cancel_ringing(vc)  # the centre's offer timer fired first
+        elif kind == "interaction.offer_ended" and vc.agent_id == event.data.get("agent_id"):
+            # The centre's offer timer fired first, or the agent declined on the desktop: the
+            # phone must stop ringing (a phone's own refusal has already cleared agent_leg).
+            self._cancel_ringing(vc)
         elif kind == "interaction.held" and vc.bridged:
             self._spawn(self.plane.hold(vc.caller_ep.id))
         elif kind == "interaction.resumed" and vc.bridged:
