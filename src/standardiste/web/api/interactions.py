@@ -142,7 +142,7 @@ async def transfer(
 
 async def _accept(rt: Any, item: Interaction, agent_id: str) -> None:
     """Accept an offer; a live call offered to this agent is answered by the agent's phone."""
-    voice = getattr(rt, "voice", None)
+    voice: Any = getattr(rt, "voice", None)
     call = voice.adapter.by_interaction(item.id) if voice is not None else None
     if call is not None and item.status == Status.OFFERED and item.agent_id == agent_id:
         # The centre connects a call on the phone's 200 OK, which also bridges the media
