@@ -14,8 +14,12 @@ agent legs as the UAC placed calls). CPU per call is the SUT's CPU (all its proc
 /proc) over the run divided by the successful calls. Then the media figure: concurrent bridged
 G.711 calls per media worker, by calling bench/media.py's ``measure`` (builtin vs rtpengine).
 
-    python bench/voice.py [--rates 100,200] [--seconds 8] [--repeats 3] [--agents 300]
-                          [--talk-ms 300] [--media-calls 1000] [--profile SECONDS]
+    python bench/voice.py [--rates 50,100,150,200] [--seconds 8] [--repeats 3] [--agents 200]
+                          [--talk-ms 500] [--media-calls 1000] [--profile] [--modes ...]
+
+"Achieved cps" is successful calls / (wall time from the first INVITE to SIPp's exit, minus the
+last call's talk time). A run is clean when SIPp reports no failed call AND every caller reached
+an agent (the UAS answered as many agent legs as calls were placed, none abandoned in queue).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import asyncio
 import csv
 import importlib.util
 import os
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -141,7 +146,7 @@ class FullServer:
 
     async def start(self) -> None:
         """Start the server, wait for /healthz, log every agent in and make it ready."""
-        cmd = [sys.executable, "-m", "standardiste.cli", "serve"]
+        cmd = [sys.executable, "-m", "standardiste.cli", "serve"]  # on uvloop, as shipped
         cmd += ["--config", str(bench_config(self.folder, self.agents))]
         cmd += ["--db", f"sqlite:///{self.folder / 'sd.db'}", "--data-dir", str(self.folder)]
         cmd += ["--http", f"{HOST}:{HTTP_PORT}", "--sip", f"{HOST}:{SUT_SIP}"]
@@ -179,6 +184,31 @@ class FullServer:
     def pids(self) -> list[int]:
         assert self.proc is not None
         return _tree(self.proc.pid)
+
+    def last_seq(self) -> int:
+        """Return the last committed event sequence number."""
+        with sqlite3.connect(self.folder / "sd.db") as db:
+            return int(db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+
+    def outcomes(self, since: int) -> tuple[dict[str, int], list[float]]:
+        """Count interaction outcomes after ``since``; return the created->connected delays."""
+        with sqlite3.connect(self.folder / "sd.db") as db:
+            rows = db.execute(
+                "SELECT kind, interaction_id, ts FROM events WHERE seq > ? AND kind IN "
+                "('interaction.created', 'interaction.connected', 'interaction.ended', "
+                "'interaction.abandoned') ORDER BY seq",
+                (since,),
+            ).fetchall()
+        counts: dict[str, int] = {}
+        created: dict[str, float] = {}
+        delays = []
+        for kind, iid, ts in rows:
+            counts[kind] = counts.get(kind, 0) + 1
+            if kind == "interaction.created":
+                created[iid] = ts
+            elif kind == "interaction.connected" and iid in created:
+                delays.append(ts - created[iid])
+        return counts, delays
 
     async def close(self) -> None:
         """Stop the server (SIGTERM) and wait."""
@@ -249,8 +279,11 @@ class Run:
     retrans: int
     elapsed: float
     sut_cpu_ms: float | None
+    main_cpu_ms: float | None  # the SUT's main process alone (signalling, domain, log, reports)
     sipp_cpu_ms: float
     load: float
+    abandoned: int = 0  # full path: callers who hung up before reaching an agent
+    to_agent_ms: tuple[float, float] | None = None  # full path: created -> connected p50, p95
 
     @property
     def cps(self) -> float:
@@ -284,8 +317,9 @@ async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, ar
         await asyncio.sleep(0.3)
         target = UAS_PORT if sut is None else sut.port
         pids = sut.pids if sut is not None else []
+        since = await asyncio.to_thread(sut.last_seq) if isinstance(sut, FullServer) else 0
         load = os.getloadavg()[0]
-        cpu0, t0 = cpu_seconds(pids), time.monotonic()
+        cpu0, main0, t0 = cpu_seconds(pids), cpu_seconds(pids[:1]), time.monotonic()
         uac = await _sipp(
             cwd / "uac",
             ["-sn", "uac", f"{HOST}:{target}", "-s", ENTRY, "-p", str(UAC_PORT),
@@ -302,7 +336,7 @@ async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, ar
             except TimeoutError:
                 pass
         elapsed = time.monotonic() - t0 - talk / 1000  # the last call's talk is not throughput
-        cpu = cpu_seconds(pids) - cpu0
+        cpu, main = cpu_seconds(pids) - cpu0, cpu_seconds(pids[:1]) - main0
         try:
             await asyncio.wait_for(uas.wait(), 20)
         except TimeoutError:
@@ -310,27 +344,45 @@ async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, ar
             await uas.wait()
         a, b = _last_stats(cwd / "uac"), _last_stats(cwd / "uas")
     ok = int(a["SuccessfulCall(C)"])
+    extra: dict[str, Any] = {}
+    if isinstance(sut, FullServer):
+        await asyncio.sleep(0.5)  # the event log commits in batches
+        counts, delays = await asyncio.to_thread(sut.outcomes, since)
+        extra["abandoned"] = counts.get("interaction.abandoned", 0)
+        if delays:
+            q = statistics.quantiles(delays, n=20)
+            extra["to_agent_ms"] = (1000 * statistics.median(delays), 1000 * q[18])
     return Run(
         mode, rate, calls, ok, int(a["FailedCall(C)"]), int(b["SuccessfulCall(C)"]),
         int(a["Retransmissions(C)"]) + int(b["Retransmissions(C)"]), elapsed,
         cpu * 1000 / max(ok, 1) if sut is not None else None,
-        sipp_cpu * 1000 / max(ok, 1), load,
+        main * 1000 / max(ok, 1) if sut is not None else None,
+        sipp_cpu * 1000 / max(ok, 1), load, **extra,
     )  # fmt: skip
 
 
 # -- report -------------------------------------------------------------------------------------
 
 
+def _delays(runs: list[Run]) -> str:
+    found = [r.to_agent_ms for r in runs if r.to_agent_ms is not None]
+    if not found:
+        return "-"
+    p50, p95 = (statistics.median(d[i] for d in found) for i in (0, 1))
+    return f"{p50:.0f} / {p95:.0f}"
+
+
 def report(runs: list[Run], rates: list[int]) -> str:
     """Return the Markdown table of medians and ratios."""
     out = [
         "| offered cps | mode | calls/run | achieved cps (median) | / direct | clean runs "
-        "| failed (total) | retrans (total) | SUT CPU ms/call (median) | SIPp CPU ms/call "
-        "| load avg (median) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| failed (total) | abandoned (total) | caller to agent p50 / p95 ms | retrans (total) "
+        "| SUT CPU ms/call (median) | SIPp CPU ms/call | load avg (median) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for rate in rates:
-        ref = statistics.median(r.cps for r in runs if r.rate == rate and r.mode == "direct")
+        refs = [r.cps for r in runs if r.rate == rate and r.mode == "direct"]
+        ref = statistics.median(refs) if refs else None
         for mode in ("direct", "b2bua", "full"):
             rs = [r for r in runs if r.rate == rate and r.mode == mode]
             if not rs:
@@ -338,8 +390,9 @@ def report(runs: list[Run], rates: list[int]) -> str:
             cps = statistics.median(r.cps for r in rs)
             cpu = [r.sut_cpu_ms for r in rs if r.sut_cpu_ms is not None]
             cells = [
-                rate, mode, rs[0].calls, f"{cps:.1f}", f"{cps / ref:.3f}",
+                rate, mode, rs[0].calls, f"{cps:.1f}", f"{cps / ref:.3f}" if ref else "-",
                 f"{sum(r.clean for r in rs)}/{len(rs)}", sum(r.failed for r in rs),
+                sum(r.abandoned for r in rs) if mode == "full" else "-", _delays(rs),
                 sum(r.retrans for r in rs), f"{statistics.median(cpu):.2f}" if cpu else "-",
                 f"{statistics.median(r.sipp_cpu_ms for r in rs):.2f}",
                 f"{statistics.median(r.load for r in rs):.1f}",
@@ -360,26 +413,48 @@ def report(runs: list[Run], rates: list[int]) -> str:
 # -- profile ------------------------------------------------------------------------------------
 
 
-def hot_spots(raw: Path, top: int = 25) -> str:
-    """Summarise py-spy's collapsed stacks: self time per function, inclusive per our function."""
+CATEGORIES = (  # deepest standardiste frame -> where the CPU goes
+    ("channels/sip/", "SIP stack (parse, transactions, dialogs, send)"),
+    ("channels/voice/", "voice adapter (glue)"),
+    ("media/", "media control (JSON IPC to the media worker)"),
+    ("store/", "event log (append, on the loop)"),
+    ("reports/", "report aggregator (on the loop)"),
+    ("web/", "web (hub, metrics)"),
+    ("domain/", "centre: domain and routing"),
+    ("service.py", "centre: service (commands, publish)"),
+)
+
+
+def _category(frames: list[str]) -> str:
+    thread = frames[0]
+    if "event-writer" in thread:
+        return "event log writer thread (SQLite insert + commit)"
+    if "report-aggregator" in thread:
+        return "report aggregator thread (SQLite)"
+    for frame in reversed(frames):
+        if "standardiste/" in frame and "cli.py" not in frame and "commands/" not in frame:
+            path = frame.split("standardiste/", 1)[1]
+            return next((name for key, name in CATEGORIES if path.startswith(key)), path)
+    return "event loop and thread plumbing (no standardiste frame)"
+
+
+def hot_spots(raw: Path, top: int = 15) -> str:
+    """Summarise py-spy's collapsed stacks: share per component, then the hottest leaf frames."""
+    cats: dict[str, int] = {}
     own: dict[str, int] = {}
-    incl: dict[str, int] = {}
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        n = int(count)
-        frames = stack.split(";")
+        n, frames = int(count), stack.split(";")
         total += n
-        leaf = frames[-1]
-        own[leaf] = own.get(leaf, 0) + n
-        for f in set(frames):
-            if "standardiste" in f or "sqlalchemy" in f or "sqlite" in f:
-                incl[f] = incl.get(f, 0) + n
-    lines = [f"samples: {total}", "", "self time (leaf frames):"]
+        cat = _category(frames)
+        cats[cat] = cats.get(cat, 0) + n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+    lines = [f"samples (all threads, 200 Hz): {total}", "", "where the CPU goes:"]
+    for name, n in sorted(cats.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {100 * n / total:5.1f}%  {name}")
+    lines += ["", "hottest leaf frames (self time):"]
     for f, n in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
-        lines.append(f"  {100 * n / total:5.1f}%  {f}")
-    lines += ["", "inclusive time (standardiste / sqlalchemy frames):"]
-    for f, n in sorted(incl.items(), key=lambda kv: -kv[1])[:top]:
         lines.append(f"  {100 * n / total:5.1f}%  {f}")
     return "\n".join(lines)
 
@@ -387,7 +462,7 @@ def hot_spots(raw: Path, top: int = 25) -> str:
 async def profile(server: FullServer, rate: int, args: Any) -> str:
     """Run one full-path load at ``rate`` under py-spy (all threads) and return its hot spots."""
     assert server.proc is not None
-    out = Path(args.tmp) / "voice-profile.txt"
+    out = Path(args.profile_raw) if args.profile_raw else server.folder / "voice-profile.txt"
     spy = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw",
         "--nonblocking", "--threads", "-r", "200", "-o", str(out), "-p", str(server.proc.pid),
@@ -416,16 +491,25 @@ async def main(args: Any) -> None:
         print(f"  server up, {args.agents} agents ready in {time.monotonic() - t0:.1f} s",
               file=sys.stderr)  # fmt: skip
         await bare.start()
+        c0 = cpu_seconds(server.pids)
+        await asyncio.sleep(3.0)
+        idle = (cpu_seconds(server.pids) - c0) / 3.0
+        print(f"  idle server CPU: {idle:.3f} cores", file=sys.stderr)
         try:
             for _ in range(args.repeats):
                 for rate in args.rates:
                     for mode, sut in (("direct", None), ("b2bua", bare), ("full", server)):
+                        if mode not in args.modes:
+                            continue
                         run = await one_run(sut, mode, rate, args)
                         runs.append(run)
+                        await asyncio.sleep(1.0)  # let the last teardowns and commits settle
                         print(
                             f"  {mode:6} {rate:4} cps offered: {run.cps:7.1f} achieved, "
                             f"{run.ok}/{run.calls} ok, {run.failed} failed, uas {run.uas_ok}, "
-                            f"{run.retrans} retrans, SUT {run.sut_cpu_ms or 0:.2f} ms/call, "
+                            f"{run.retrans} retrans, SUT {run.sut_cpu_ms or 0:.2f} ms/call "
+                            f"(main {run.main_cpu_ms or 0:.2f}), "
+                            f"abandoned {run.abandoned}, to agent {run.to_agent_ms}, "
                             f"load {run.load:.1f}",
                             file=sys.stderr,
                             flush=True,
@@ -434,8 +518,10 @@ async def main(args: Any) -> None:
         finally:
             await bare.close()
             await server.close()
-    print(f"\n{media_machine()}; talk {args.talk_ms} ms, {args.seconds:g} s per run, "
-          f"{args.repeats} repeats, {args.agents} agents\n")  # fmt: skip
+    print(
+        f"\n{media_machine()}; talk {args.talk_ms} ms, {args.seconds:g} s per run, "
+        f"{args.repeats} repeats, {args.agents} agents; idle server CPU {idle:.3f} cores\n"
+    )
     print(report(runs, args.rates))
     if spots:
         print("\n```\n" + spots + "\n```")
@@ -460,13 +546,15 @@ if __name__ == "__main__":
         passthrough_main()
         sys.exit(0)
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rates", default="100,200")
+    parser.add_argument("--rates", default="50,100,150,200")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--agents", type=int, default=300)
-    parser.add_argument("--talk-ms", type=int, default=300)
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--talk-ms", type=int, default=500)
     parser.add_argument("--media-calls", type=int, default=0, help="0: skip (see media.md)")
     parser.add_argument("--profile", action="store_true", help="py-spy one full run at max rate")
+    parser.add_argument("--modes", default="direct,b2bua,full")
+    parser.add_argument("--profile-raw", default=None, help="keep py-spy's collapsed stacks here")
     parser.add_argument("--tmp", default=None, help="folder for the server's files")
     opts = parser.parse_args()
     opts.rates = [int(r) for r in opts.rates.split(",")]
