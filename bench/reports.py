@@ -378,18 +378,19 @@ def main() -> None:
     duck = duckdb.connect()
     duck.execute("SET threads = 2")
     builds: list[tuple[str, float, float, str]] = []
+    print(f"\n{'rebuild':16} {'wall s':>8} {'cpu s':>8}  load", flush=True)
+
+    def build(name: str, work) -> None:
+        wall, cpu = timed(work)
+        builds.append((name, wall, cpu, load()))
+        print(f"{name:16} {wall:8.2f} {cpu:8.2f}  {builds[-1][3]}", flush=True)
+
     if args.fold:
-        wall, cpu = timed(lambda: agg.rebuild_blocking(full=True, method="fold"))
-        builds.append(("event-by-event", wall, cpu, load()))
+        build("event-by-event", lambda: agg.rebuild_blocking(full=True, method="fold"))
     for _ in range(args.repeat):  # alternate the engines: the load of the shared machine moves
-        wall, cpu = timed(lambda: duck.execute(DUCK_AGGREGATE.format(p=parquet)).fetchall())
-        builds.append(("duckdb", wall, cpu, load()))
-        wall, cpu = timed(lambda: agg.rebuild_blocking(full=True))
-        builds.append(("set-based", wall, cpu, load()))
+        build("duckdb", lambda: duck.execute(DUCK_AGGREGATE.format(p=parquet)).fetchall())
+        build("set-based", lambda: agg.rebuild_blocking(full=True))
     agg._pool.shutdown()
-    print(f"\n{'rebuild':16} {'wall s':>8} {'cpu s':>8}  load")
-    for name, wall, cpu, at in builds:
-        print(f"{name:16} {wall:8.2f} {cpu:8.2f}  {at}")
     rebuild_s = statistics.median(w for n, w, _, _ in builds if n == "set-based")
     duck_build_s = statistics.median(w for n, w, _, _ in builds if n == "duckdb")
 
