@@ -16,8 +16,9 @@ from standardiste.config import Config
 from standardiste.domain.events import Event
 
 TZ = ZoneInfo("Europe/Paris")
-# Saturday 24 October 2026, 22:00 local: the stream runs past midnight into the DST change.
-START = datetime(2026, 10, 24, 22, 0, tzinfo=TZ).timestamp()
+# Saturday 24 October 2026, 23:30 local: the stream runs past midnight and through the end of
+# summer time (03:00 becomes 02:00 on Sunday 25 October).
+START = datetime(2026, 10, 24, 23, 30, tzinfo=TZ).timestamp()
 
 
 def _near_boundary(rng: random.Random, ts: float) -> float:
