@@ -55,18 +55,21 @@ class Router:
         self._entries: dict[str, list[tuple[str, int, int]]] = {}
         # agent -> channel -> [(key, -score)]: the heaps to join when available on a channel
         self._push: dict[str, dict[Channel, list[tuple[Key, int]]]] = {}
-        # agent -> channel -> [(queue, tier, ageing per minute, buckets)]: where to look for work
-        self._pull: dict[str, dict[Channel, list[tuple[str, int, float, TaskBuckets]]]] = {}
+        # agent -> channel -> [(key, ageing per minute, buckets)]: where to look for work
+        self._pull: dict[str, dict[Channel, list[tuple[Key, float, TaskBuckets]]]] = {}
         # agent -> channel -> the idle key under which it is currently available
         self._avail: dict[str, dict[Channel, float]] = {}
         self._task_heaps: dict[Key, TaskBuckets] = {}
         self._tasks: dict[str, TaskRef] = {}
+        # (queue, tier) -> tasks waiting there: empty queues are skipped without a heap look.
+        self._depth: dict[Key, int] = {}
         self._by_skills: dict[tuple[tuple[str, int], ...], list[tuple[str, int, int]]] = {}
         for queue in queues.values():
             for tier in range(len(self._tiers[queue.id])):
                 self._agent_heaps[(queue.id, tier)] = []
                 self._limit[(queue.id, tier)] = 64
                 self._task_heaps[(queue.id, tier)] = {}
+                self._depth[(queue.id, tier)] = 0
         for agent in agents.values():
             self.add_agent(agent)
 
@@ -90,13 +93,13 @@ class Router:
                         entries.append((qid, tier, score))
             self._by_skills[signature] = entries
         push: dict[Channel, list[tuple[Key, int]]] = {}
-        pull: dict[Channel, list[tuple[str, int, float, TaskBuckets]]] = {}
+        pull: dict[Channel, list[tuple[Key, float, TaskBuckets]]] = {}
         for qid, tier, score in entries:
             queue = self._queues[qid]
             key = (qid, tier)
             push.setdefault(queue.channel, []).append((key, -score))
             pull.setdefault(queue.channel, []).append(
-                (qid, tier, queue.ageing_per_min, self._task_heaps[key])
+                (key, queue.ageing_per_min, self._task_heaps[key])
             )
             self._limit[key] += 2
         self._entries[agent.id] = list(entries)
@@ -164,8 +167,12 @@ class Router:
 
     def enqueue(self, task_id: str, ref: TaskRef) -> None:
         """Put a task in its queue tier."""
+        key = (ref.queue_id, ref.tier)
+        buckets = self._task_heaps[key]
+        if task_id in self._tasks:
+            self.dequeue(task_id)  # a move: the old place no longer counts
         self._tasks[task_id] = ref
-        buckets = self._task_heaps[(ref.queue_id, ref.tier)]
+        self._depth[key] += 1
         heap = buckets.get(ref.priority)
         if heap is None:
             heap = buckets[ref.priority] = []
@@ -173,7 +180,16 @@ class Router:
 
     def dequeue(self, task_id: str) -> None:
         """Take a task out of the queue (its heap entry is skipped lazily)."""
-        self._tasks.pop(task_id, None)
+        ref = self._tasks.pop(task_id, None)
+        if ref is None:
+            return
+        key = (ref.queue_id, ref.tier)
+        depth = self._depth[key] - 1
+        self._depth[key] = depth
+        if not depth:
+            # Nothing valid is left in this tier's heaps: drop the stale entries at once.
+            for heap in self._task_heaps[key].values():
+                heap.clear()
 
     def waiting(self, task_id: str) -> TaskRef | None:
         """Return where a task waits, or None."""
@@ -184,9 +200,12 @@ class Router:
         sources = self._pull[agent_id].get(channel)
         if sources is None:
             return None
-        tasks = self._tasks
+        tasks, depth = self._tasks, self._depth
         best: tuple[float, float, int, str] | None = None
-        for qid, tier, ageing, buckets in sources:
+        for key, ageing, buckets in sources:
+            if not depth[key]:
+                continue
+            qid, tier = key
             for priority, heap in buckets.items():
                 # The head of the heap, dropping stale entries (tasks offered or gone).
                 while heap:
@@ -211,4 +230,5 @@ class Router:
 
     def queue_depth(self, queue_id: str) -> int:
         """Return the number of tasks waiting in a queue (all tiers)."""
-        return sum(1 for ref in self._tasks.values() if ref.queue_id == queue_id)
+        tiers = len(self._tiers.get(queue_id, ()))
+        return sum(self._depth[(queue_id, tier)] for tier in range(tiers))
