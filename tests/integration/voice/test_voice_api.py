@@ -25,6 +25,7 @@ async def test_api_phone_hold_resume_record_and_hangup(tmp_path: Path) -> None:
             assert phone == {
                 "extension": "1001",
                 "registered": False,  # a static contact, not a REGISTER binding
+                "reachable": True,
                 "contact": f"sip:1001@{HOST}:{agent_port}",
             }
             other = await http.get("/api/v1/agents/agent2/phone", headers=auth)

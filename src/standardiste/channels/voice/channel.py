@@ -155,8 +155,11 @@ class VoiceChannel:
             raise NoPhone("phone.no_extension", "the agent has no extension", agent_id=agent_id)
         bindings = self.adapter.registrar.bindings(ext)
         contacts = self.adapter.registrar.lookup(ext)
+        # `reachable` answers the desktop's question "can my phone ring?": a static contact
+        # from the configuration counts as well as a REGISTER binding.
         return {
             "extension": ext,
             "registered": bool(bindings),
+            "reachable": bool(contacts),
             "contact": str(contacts[0]) if contacts else None,
         }

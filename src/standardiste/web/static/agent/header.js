@@ -39,7 +39,8 @@ export function setupHeader({ agentId, onLost = () => {} }) {
     let status = "unknown";
     try {
       const data = await api("GET", `/api/v1/agents/${encodeURIComponent(agentId)}/phone`);
-      if (typeof data?.registered === "boolean") status = data.registered ? "registered" : "unregistered";
+      // A static contact from the configuration rings as well as a registered phone.
+      if (typeof data?.registered === "boolean") status = data.registered || data.reachable ? "registered" : "unregistered";
       timer ??= setInterval(refreshPhone, 30000);
     } catch (err) {
       // 404 until the voice channel provides the route: "unknown" is the honest answer,
