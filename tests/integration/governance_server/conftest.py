@@ -64,12 +64,6 @@ sample_rate = 0.05
 teams = ["tls-a", "par-a"]
 
 [[users]]
-id = "incident1"
-name = "Référent incivilités Toulouse"
-role = "incident_officer"
-scope = { level = "site", id = "toulouse" }
-
-[[users]]
 id = "incident2"
 name = "Référent incivilités Paris"
 role = "incident_officer"
@@ -79,7 +73,7 @@ MFA_USERS = {"admin1", "dpo1", "incident1", "incident2"}
 
 
 def write_config(tmp: Path) -> Path:
-    """Write the demo configuration plus the governance test users."""
+    """Write the demo configuration (which has incident1 for Toulouse) plus test users."""
     path = tmp / "governance.toml"
     path.write_text(DEMO_CONFIG.read_text("utf-8") + EXTRA, "utf-8")
     return path
