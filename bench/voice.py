@@ -36,6 +36,7 @@ import asyncio
 import csv
 import importlib.util
 import os
+import signal
 import sqlite3
 import statistics
 import tempfile
@@ -49,7 +50,10 @@ import tomli_w
 
 HOST = "127.0.0.1"
 # This bench's ports: SIP 16400-16499, RTP 32000-32999 (clear of the voice tests' ranges).
-SUT_SIP, PASS_SIP, UAS_PORT, UAC_PORT, HTTP_PORT = 16400, 16410, 16420, 16430, 16440
+SUT_SIP, PASS_SIP, UAC_PORT, HTTP_PORT = 16400, 16410, 16430, 16440
+# One agent-phone port per mode: a leg the full server still retransmits to (after a run that
+# left calls behind) must not land in the next direct or B2BUA run.
+UAS_PORTS = {"full": 16420, "direct": 16421, "b2bua": 16422}
 RTP_PORTS = (32000, 32949)
 UAS_MEDIA, UAC_MEDIA = 32960, 32980
 ENTRY = "4000"
@@ -97,7 +101,7 @@ def cpu_seconds(pids: list[int]) -> float:
 
 def bench_config(folder: Path, agents: int) -> Path:
     """Write a centre with one voice queue (no ACW), ``agents`` agents ringing the SIPp UAS."""
-    contacts = {f"{2000 + i}": f"sip:{2000 + i}@{HOST}:{UAS_PORT}" for i in range(agents)}
+    contacts = {f"{2000 + i}": f"sip:{2000 + i}@{HOST}:{UAS_PORTS['full']}" for i in range(agents)}
     raw = {
         "centre": {"name": "bench", "timezone": "Europe/Paris"},
         "security": {"demo": True},
@@ -185,6 +189,17 @@ class FullServer:
         assert self.proc is not None
         return _tree(self.proc.pid)
 
+    async def quiet(self, idle: float = 1.0, within: float = 60) -> None:
+        """Wait until the event log has not moved for ``idle`` seconds (backlog worked off)."""
+        loop = asyncio.get_running_loop()
+        deadline, last = loop.time() + within, -1
+        while loop.time() < deadline:
+            seq = await asyncio.to_thread(self.last_seq)
+            if seq == last:
+                return
+            last = seq
+            await asyncio.sleep(idle)
+
     def last_seq(self) -> int:
         """Return the last committed event sequence number."""
         with sqlite3.connect(self.folder / "sd.db") as db:
@@ -254,7 +269,7 @@ def passthrough_main() -> None:
     from standardiste.channels.sip.passthrough import PassThroughHandler
 
     async def serve() -> None:
-        handler = PassThroughHandler(lambda call: f"sip:agent@{HOST}:{UAS_PORT}")
+        handler = PassThroughHandler(lambda call: f"sip:agent@{HOST}:{UAS_PORTS['b2bua']}")
         server = B2BUA(HOST, PASS_SIP, handler)
         await server.start()
         print("ready", flush=True)
@@ -303,8 +318,8 @@ async def _sipp(cwd: Path, args: list[str]) -> asyncio.subprocess.Process:
 
 
 def _last_stats(cwd: Path) -> dict[str, str]:
-    rows = list(csv.DictReader(sorted(cwd.glob("*.csv"))[-1].open(), delimiter=";"))
-    return rows[-1]
+    text = sorted(cwd.glob("*.csv"))[-1].read_text()
+    return list(csv.DictReader(text.splitlines(), delimiter=";"))[-1]
 
 
 async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, args: Any) -> Run:
@@ -312,10 +327,10 @@ async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, ar
     calls, talk = int(rate * args.seconds), args.talk_ms
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         cwd = Path(tmp)
-        uas = await _sipp(cwd / "uas", ["-sn", "uas", "-p", str(UAS_PORT), "-mp", str(UAS_MEDIA),
-                                        "-m", str(calls), "-timeout", "120"])  # fmt: skip
+        uas = await _sipp(cwd / "uas", ["-sn", "uas", "-p", str(UAS_PORTS[mode]),
+                                        "-mp", str(UAS_MEDIA), "-m", str(calls)])  # fmt: skip
         await asyncio.sleep(0.3)
-        target = UAS_PORT if sut is None else sut.port
+        target = UAS_PORTS[mode] if sut is None else sut.port
         pids = sut.pids if sut is not None else []
         since = await asyncio.to_thread(sut.last_seq) if isinstance(sut, FullServer) else 0
         load = os.getloadavg()[0]
@@ -338,10 +353,18 @@ async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, ar
         elapsed = time.monotonic() - t0 - talk / 1000  # the last call's talk is not throughput
         cpu, main = cpu_seconds(pids) - cpu0, cpu_seconds(pids[:1]) - main0
         try:
-            await asyncio.wait_for(uas.wait(), 20)
-        except TimeoutError:
-            uas.kill()
-            await uas.wait()
+            await asyncio.wait_for(asyncio.shield(uas.wait()), 10)
+            # the agent legs' BYEs end after the caller's: count the SUT's CPU up to here
+            cpu, main = cpu_seconds(pids) - cpu0, cpu_seconds(pids[:1]) - main0
+        except TimeoutError:  # some agent legs never came (abandoned calls): keep the UAC's end
+            uas.send_signal(signal.SIGUSR1)  # SIPp: no new calls, exit once the live ones end
+            try:
+                await asyncio.wait_for(uas.wait(), 40)
+            except TimeoutError:
+                uas.kill()
+                await uas.wait()
+        if isinstance(sut, FullServer):
+            await sut.quiet()
         a, b = _last_stats(cwd / "uac"), _last_stats(cwd / "uas")
     ok = int(a["SuccessfulCall(C)"])
     extra: dict[str, Any] = {}
