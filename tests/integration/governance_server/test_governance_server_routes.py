@@ -63,7 +63,9 @@ def _operations(gov) -> list[tuple[str, str, dict[str, Any]]]:
 
 def _request(site_b: dict[str, str], method: str, path: str, op: dict[str, Any]) -> dict[str, Any]:
     values = {"agent_id": "agent10", "queue_id": "property-tax-voice", "hold_id": "h-none",
-              "export_id": "e-none", "action": "accept", "kind": "agents", **site_b}  # fmt: skip
+              "export_id": "e-none", "action": "accept", "kind": "agents",
+              "letter_id": "0" * 32, "page": "1", "spool_id": "s-none", "index": "0",
+              **site_b}  # fmt: skip
     url = path
     params = {}
     for p in op.get("parameters", []):

@@ -28,11 +28,25 @@ async def transfer_targets(
     rt = get_runtime(request)
     centre = rt.service.centre
     wanted = Channel(channel)
+    org = centre.definition.organisation
+    if principal.agent_id is not None:
+        # An agent hands work to colleagues of their own site; other sites go through a queue.
+        own_site = org.team_site.get(centre.agent(principal.agent_id).definition.team_id)
+
+        def in_reach(agent_id: str) -> bool:
+            team = centre.agents[agent_id].definition.team_id
+            return org.team_site.get(team) == own_site
+    else:
+
+        def in_reach(agent_id: str) -> bool:
+            return bool(rt.scope.agent_visible(principal, agent_id))
+
     agents = [
         {"id": a.id, "name": a.definition.name, "available": a.can_take(wanted)}
         for a in centre.agents.values()
         if a.id != principal.agent_id
         and a.presence is not Presence.LOGGED_OUT
         and a.definition.capacity.get(wanted, 0) > 0
+        and in_reach(a.id)
     ]
     return sorted(agents, key=lambda a: (not a["available"], a["name"]))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from urllib.parse import quote
 
-from standardiste.auth.principal import Principal
-from standardiste.web.deps import get_runtime, require_roles
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from standardiste.web.deps import get_runtime, session_from
 from standardiste.web.pages.login import centre_name
 from standardiste.web.templating import templates_for
 
@@ -14,10 +15,13 @@ router = APIRouter(tags=["pages"])
 
 
 @router.get("/mailroom", response_class=HTMLResponse)
-async def mailroom(
-    request: Request, principal: Principal = Depends(require_roles("agent", "supervisor", "admin"))
-) -> Response:
-    """Render the upload page."""
+async def mailroom(request: Request) -> Response:
+    """Render the upload page (log in first; mailroom staff are agents, supervisors, admins)."""
+    session, _ = session_from(request)
+    if session is None:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if session.principal.role not in ("agent", "supervisor", "admin"):
+        return HTMLResponse("This page is for mailroom staff.", status_code=403)
     settings = get_runtime(request).config.mail
     return templates_for(request).response(
         request,
