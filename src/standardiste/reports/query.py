@@ -85,12 +85,12 @@ class ReportReader:
             # is then a handful of rows for Python, whatever the number of days and queues.
             sums = [func.sum(t.c[n]) for n in QUEUE_COUNTERS]
             with self.engine.connect() as conn:
-                for key, start, end in self.calendar.segments(grain, period.first_day,
-                                                              period.last_day):  # fmt: skip
+                for seg_key, start, end in self.calendar.segments(grain, period.first_day,
+                                                                  period.last_day):  # fmt: skip
                     seg = [*cond[:1], t.c.bucket >= start, t.c.bucket < end, *cond[3:]]
                     query = select(t.c.queue_id, *sums).where(and_(*seg)).group_by(t.c.queue_id)
                     for row in conn.execute(query):
-                        out[(key, row[0])] = QueueCounters(*(v or 0.0 for v in row[1:]))
+                        out[(seg_key, row[0])] = QueueCounters(*(v or 0.0 for v in row[1:]))
             return out
         cols = [t.c.bucket, t.c.queue_id, *(t.c[n] for n in QUEUE_COUNTERS)]
         with self.engine.connect() as conn:
