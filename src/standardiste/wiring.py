@@ -36,6 +36,8 @@ def wire_mail(runtime: Runtime) -> None:
     from standardiste.web.api.mail import MailApiDeps, build_router
 
     cfg = runtime.config
+    if not any(q.channel.value == "mail" for q in cfg.queues):
+        return  # this centre takes no postal mail
     mail = MailChannel(
         cfg.mail,
         data_dir=runtime.settings.data_dir,

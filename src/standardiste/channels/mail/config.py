@@ -76,7 +76,8 @@ def problems(settings: MailSettings, queues: Iterable[QueueLike]) -> list[str]:
     """Return configuration problems (for `config check`); empty when usable."""
     ids = {q.id for q in mail_queues(queues)}
     found = []
-    if not ids:
+    # A centre without postal mail is valid; asking for mail features without a queue is not.
+    if not ids and (settings.inbox or settings.rules or settings.default_queue):
         found.append("mail: no queue has channel = 'mail'")
     if settings.default_queue is not None and settings.default_queue not in ids:
         found.append(f"mail.default_queue: {settings.default_queue!r} is not a mail queue")
