@@ -70,6 +70,120 @@ def load_media_bench() -> ModuleType:
     return module
 
 
+# -- SIPp scenarios: the caller waits in queue as long as it takes; the agent talks, hangs up ---
+
+CALLER_XML = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="caller">
+  <send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Caller" <sip:0612345678@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:caller@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=caller 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200" rrs="true"/>
+  <send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Caller" <sip:0612345678@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+[routes]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+AGENT_XML = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="agent">
+  <recv request="INVITE" crlf="true" rrs="true">
+    <action>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="remote_from"/>
+      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="local_to"/>
+    </action>
+  </recv>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=UDP>
+Content-Length: 0
+
+]]></send>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=UDP>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=agent 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+]]></send>
+  <recv request="ACK" crlf="true"/>
+  <pause/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: [$local_to];tag=[pid]SIPpTag01[call_number]
+To: [$remote_from]
+[routes]
+Call-ID: [call_id]
+CSeq: 1 BYE
+Contact: <sip:[local_ip]:[local_port];transport=UDP>
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+  <Reference variables="remote_from,local_to"/>
+</scenario>
+"""
+
+
 # -- CPU accounting ---------------------------------------------------------------------------
 
 
@@ -327,8 +441,11 @@ async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, ar
     calls, talk = int(rate * args.seconds), args.talk_ms
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         cwd = Path(tmp)
-        uas = await _sipp(cwd / "uas", ["-sn", "uas", "-p", str(UAS_PORTS[mode]),
-                                        "-mp", str(UAS_MEDIA), "-m", str(calls)])  # fmt: skip
+        (cwd / "caller.xml").write_text(CALLER_XML)
+        (cwd / "agent.xml").write_text(AGENT_XML)
+        uas = await _sipp(cwd / "uas", ["-sf", str(cwd / "agent.xml"), "-p", str(UAS_PORTS[mode]),
+                                        "-mp", str(UAS_MEDIA), "-m", str(calls),
+                                        "-d", str(talk)])  # fmt: skip
         await asyncio.sleep(0.3)
         target = UAS_PORTS[mode] if sut is None else sut.port
         pids = sut.pids if sut is not None else []
@@ -337,9 +454,9 @@ async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, ar
         cpu0, main0, t0 = cpu_seconds(pids), cpu_seconds(pids[:1]), time.monotonic()
         uac = await _sipp(
             cwd / "uac",
-            ["-sn", "uac", f"{HOST}:{target}", "-s", ENTRY, "-p", str(UAC_PORT),
-             "-mp", str(UAC_MEDIA), "-m", str(calls), "-r", str(rate), "-l", str(rate * 4),
-             "-d", str(talk), "-timeout", "120", "-recv_timeout", "10000"],
+            ["-sf", str(cwd / "caller.xml"), f"{HOST}:{target}", "-s", ENTRY,
+             "-p", str(UAC_PORT), "-mp", str(UAC_MEDIA), "-m", str(calls), "-r", str(rate),
+             "-l", str(rate * 4), "-timeout", "120", "-recv_timeout", "15000"],
         )  # fmt: skip
         sipp_pids = [uac.pid, uas.pid]
         sipp0 = cpu_seconds(sipp_pids)
@@ -487,15 +604,18 @@ async def profile(server: FullServer, rate: int, args: Any) -> str:
     assert server.proc is not None
     out = Path(args.profile_raw) if args.profile_raw else server.folder / "voice-profile.txt"
     spy = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw",
-        "--nonblocking", "--threads", "-r", "200", "-o", str(out), "-p", str(server.proc.pid),
+        str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--threads", "-r", "200", "-o", str(out), "-p", str(server.proc.pid),
         "-d", str(int(args.seconds + 1)),
+        # --native (C frames too) must pause the process at each sample: not with --nonblocking
+        *(["--native"] if args.profile_native else ["--nonblocking"]),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     await asyncio.sleep(1.0)
     run = await one_run(server, "full", rate, args)
     await spy.wait()
     head = f"profiled run: {run.ok}/{run.calls} ok, {run.failed} failed, {run.cps:.1f} cps"
+    if not out.exists():
+        return head + f"\npy-spy wrote nothing (exit {spy.returncode})"
     return head + "\n" + hot_spots(out)
 
 
@@ -577,6 +697,7 @@ if __name__ == "__main__":
     parser.add_argument("--media-calls", type=int, default=0, help="0: skip (see media.md)")
     parser.add_argument("--profile", action="store_true", help="py-spy one full run at max rate")
     parser.add_argument("--modes", default="direct,b2bua,full")
+    parser.add_argument("--profile-native", action="store_true", help="py-spy --native")
     parser.add_argument("--profile-raw", default=None, help="keep py-spy's collapsed stacks here")
     parser.add_argument("--tmp", default=None, help="folder for the server's files")
     opts = parser.parse_args()
