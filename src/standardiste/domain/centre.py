@@ -836,6 +836,15 @@ class Centre:
     def _route_task(self, interaction_id: str) -> None:
         if self._dirty:
             self._flush()  # the choice of an agent reads their availability
+        item = self.interactions[interaction_id]
+        preferred = item.attributes.get("preferred_agent_id")
+        if isinstance(preferred, str):
+            agent = self.agents.get(preferred)
+            # A follow-up (an e-mail reply in the same thread) goes back to the agent who knows
+            # the case when they can take it now; otherwise it is routed like any other task.
+            if agent is not None and agent.can_take(item.channel):
+                self._offer(item, preferred)
+                return
         agent_id = self.router.best_agent(interaction_id)
         if agent_id is not None:
             self._offer(self.interactions[interaction_id], agent_id)

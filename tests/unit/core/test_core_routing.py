@@ -233,3 +233,13 @@ def test_replaying_the_log_rebuilds_the_same_projection(ops):
         for prev, cur in zip(states, states[1:], strict=False):
             assert cur.data["prev_state"] == prev.data["state"]
             assert cur.data["prev_duration_s"] == round(cur.ts - prev.ts, 3)
+
+
+def test_follow_up_goes_back_to_the_preferred_agent_when_available():
+    centre = make_centre(agents={"a1": {"email": 1}, "a2": {"email": 3}})
+    ready(centre, "a1", "a2")
+    centre.create_interaction("e1", "email", "email", {"preferred_agent_id": "a1"})
+    assert centre.interactions["e1"].agent_id == "a1"  # not the better-skilled a2
+    centre.set_presence("a1", "not_ready", "break")
+    centre.create_interaction("e2", "email", "email", {"preferred_agent_id": "a1"})
+    assert centre.interactions["e2"].agent_id == "a2"  # a1 is away: routed as usual
