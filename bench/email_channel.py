@@ -1,6 +1,6 @@
 """Benchmark the e-mail channel: durable inbound SMTP acceptance and IMAP import rates.
 
-Run: python bench/email.py [--messages 400] [--clients 8] [--size 51200] [--repeat 3]
+Run: python bench/email_channel.py [--messages 400] [--clients 8] [--size 51200] [--repeat 3]
 Prints medians and ratios against references measured in the same run:
 aiosmtpd's plain Sink handler (no storage) for SMTP, a bare aioimaplib FETCH loop for IMAP.
 """
