@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-# `python bench/simulate.py` puts bench/ first on sys.path, where bench/email_channel.py shadows the
+# `python bench/simulate.py` puts bench/ first on sys.path, where a file named like a standard module would shadow the
 # standard library's `email` package (which simpy imports through importlib.metadata).
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
