@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-# `python bench/simulate.py` puts bench/ first on sys.path, where a file named like a standard module would shadow the
-# standard library's `email` package (which simpy imports through importlib.metadata).
+# `python bench/simulate.py` puts bench/ first on sys.path, where a file named like a standard
+# module would shadow it (simpy imports `email` through importlib.metadata).
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
