@@ -73,3 +73,13 @@ def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
         return principal
 
     return check
+
+
+STAFF_ROLES = ("agent", "supervisor", "admin")
+
+
+def restricted_agent(principal: Any) -> str | None:
+    """Return the agent id an agent principal is limited to; None for supervisors and admins."""
+    if getattr(principal, "role", None) == "agent":
+        return getattr(principal, "agent_id", None) or ""
+    return None

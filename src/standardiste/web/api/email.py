@@ -19,27 +19,18 @@ from standardiste.channels.email.config import CannedResponse
 from standardiste.channels.email.conversations import Conversation
 from standardiste.channels.email.parse import attachment_bytes, parse_file
 from standardiste.domain.errors import InvalidRequest, NotFound
-from standardiste.web.deps import require_roles
-
-_STAFF = ("agent", "supervisor", "admin")
-
-
-def _restricted_agent(principal: Any) -> str | None:
-    """Return the agent id an agent principal is limited to; None for supervisors and admins."""
-    if getattr(principal, "role", None) == "agent":
-        return getattr(principal, "agent_id", None) or ""
-    return None
+from standardiste.web.deps import STAFF_ROLES, require_roles, restricted_agent
 
 
 @dataclass(frozen=True)
 class EmailApiDeps:
     """Auth hooks: FastAPI dependencies returning the principal, and who may see what."""
 
-    reader: Callable[..., Any] = field(default_factory=lambda: require_roles(*_STAFF))
+    reader: Callable[..., Any] = field(default_factory=lambda: require_roles(*STAFF_ROLES))
     supervisor: Callable[..., Any] = field(
         default_factory=lambda: require_roles("supervisor", "admin")
     )
-    restricted_agent: Callable[[Any], str | None] = _restricted_agent
+    restricted_agent: Callable[[Any], str | None] = restricted_agent
 
 
 class AttachmentIn(BaseModel):

@@ -25,30 +25,22 @@ from standardiste.channels.mail.letters import COMMITTED_JSON, OCR_JSON, LetterS
 from standardiste.channels.mail.ocr import OcrResult
 from standardiste.channels.mail.pages import page_name
 from standardiste.domain.errors import InvalidRequest
-from standardiste.web.deps import Forbidden, require_roles
+from standardiste.web.deps import STAFF_ROLES, Forbidden, require_roles, restricted_agent
 
 _CHUNK = 1 << 20
 # Multipart framing around the file part: boundaries and part headers.
 _MULTIPART_SLACK = 64 * 1024
-_STAFF = ("agent", "supervisor", "admin")
-
-
-def _restricted_agent(principal: Any) -> str | None:
-    """Return the agent id an agent principal is limited to; None for supervisors and admins."""
-    if getattr(principal, "role", None) == "agent":
-        return getattr(principal, "agent_id", None) or ""
-    return None
 
 
 @dataclass(frozen=True)
 class MailApiDeps:
     """Auth hooks: FastAPI dependencies returning the principal, and how to read a principal."""
 
-    uploader: Callable[..., Any] = field(default_factory=lambda: require_roles(*_STAFF))
-    reader: Callable[..., Any] = field(default_factory=lambda: require_roles(*_STAFF))
+    uploader: Callable[..., Any] = field(default_factory=lambda: require_roles(*STAFF_ROLES))
+    reader: Callable[..., Any] = field(default_factory=lambda: require_roles(*STAFF_ROLES))
     principal_id: Callable[[Any], str | None] = lambda p: getattr(p, "user_id", None)
     #: Agent id whose letters only this principal may see and complete (None: no restriction).
-    restricted_agent: Callable[[Any], str | None] = _restricted_agent
+    restricted_agent: Callable[[Any], str | None] = restricted_agent
 
 
 class OutcomeBody(BaseModel):
