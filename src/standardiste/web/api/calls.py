@@ -10,9 +10,7 @@ from pydantic import BaseModel, Field
 from standardiste.auth.principal import Principal
 from standardiste.channels.voice.channel import VoiceChannel
 from standardiste.domain.errors import InvalidRequest
-from standardiste.web.deps import Forbidden, require_roles
-
-_STAFF = ("agent", "supervisor", "admin")
+from standardiste.web.deps import STAFF_ROLES, Forbidden, require_roles
 
 
 class TransferBody(BaseModel):
@@ -34,7 +32,7 @@ def _own_call(voice: VoiceChannel, interaction_id: str, principal: Principal) ->
 def build_router(voice: VoiceChannel) -> APIRouter:
     """Build the routes that drive live calls through ``voice``."""
     router = APIRouter(prefix="/api/v1", tags=["calls"])
-    staff = require_roles(*_STAFF)
+    staff = require_roles(*STAFF_ROLES)
 
     async def act(iid: str, principal: Principal, action: str) -> dict[str, Any]:
         _own_call(voice, iid, principal)
