@@ -123,7 +123,9 @@ class VoiceChannel:
         gov = self._governance()
         if gov is None:
             raise RecordingStateError("recording.unavailable", "governance is not wired")
-        rec = await CallRecording.start(gov, self.plane, vc, principal)
+        rec = await CallRecording.start(
+            gov, self.plane, vc, principal, max_pause_s=self.adapter.config.recording_max_pause_s
+        )
         vc.recording = rec
         return rec
 

@@ -53,6 +53,8 @@ class VoiceConfig(_Model):
     auto_answer: bool = False  # send Call-Info/Alert-Info auto-answer on every offer
     media_workers: int = Field(1, ge=1)
     ring_margin_s: float = Field(2.0, ge=0)  # the domain's offer timer decides; SIP is a backstop
+    #: a paused recording (card number read out, PCI DSS) resumes by itself after this (R-REC-8)
+    recording_max_pause_s: float = Field(120.0, gt=0, le=900)
 
     def entry(self, number: str) -> Entry | None:
         """Return the entry point for a dialled number."""

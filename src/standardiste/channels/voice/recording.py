@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -15,14 +16,24 @@ class CallRecording:
     """One running recording of a call: caller left, agent right, encrypted as it is written."""
 
     def __init__(
-        self, governance: Any, plane: MediaPlane, active: Any, rec_id: str, started_by: str
+        self,
+        governance: Any,
+        plane: MediaPlane,
+        active: Any,
+        rec_id: str,
+        started_by: str,
+        *,
+        max_pause_s: float = 120.0,
     ) -> None:
         self.governance = governance
         self.plane = plane
         self.active = active
         self.rec_id = rec_id
         self.started_by = started_by
+        self.max_pause_s = max_pause_s
         self.paused_at: float | None = None
+        self._auto_resume: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def recording_id(self) -> str:
@@ -31,7 +42,13 @@ class CallRecording:
 
     @classmethod
     async def start(
-        cls, governance: Any, plane: MediaPlane, vc: VoiceCall, principal: Any
+        cls,
+        governance: Any,
+        plane: MediaPlane,
+        vc: VoiceCall,
+        principal: Any,
+        *,
+        max_pause_s: float = 120.0,
     ) -> CallRecording:
         """Open the encrypted writer (purpose incivility_evidence) and start the media."""
         from standardiste.governance.recordings import Principal as GovPrincipal
@@ -70,7 +87,7 @@ class CallRecording:
         except Exception:
             await governance.recordings.stop_recording(active, actor=principal.user_id)
             raise
-        return cls(governance, plane, active, rec_id, principal.user_id)
+        return cls(governance, plane, active, rec_id, principal.user_id, max_pause_s=max_pause_s)
 
     async def pause(self, actor: str, reason: str = "agent") -> None:
         """Pause the media (silence in the file) and audit it."""
@@ -78,12 +95,28 @@ class CallRecording:
             raise RecordingStateError("recording.already_paused", "the recording is paused")
         await self.plane.pause_recording(self.rec_id)
         self.paused_at = time.monotonic()
+        # R-REC-8: a pause (card data) cannot outlive its maximum; recording resumes by itself.
+        self._auto_resume = asyncio.get_running_loop().call_later(
+            self.max_pause_s, self._resume_after_max_pause
+        )
         await self.governance.recordings.paused(self.active, actor=actor, reason=reason)
+
+    def _resume_after_max_pause(self) -> None:
+        self._auto_resume = None
+        task = asyncio.create_task(self.resume("system", reason="max_pause_reached"))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _cancel_auto_resume(self) -> None:
+        if self._auto_resume is not None:
+            self._auto_resume.cancel()
+            self._auto_resume = None
 
     async def resume(self, actor: str, reason: str = "agent") -> None:
         """Resume the media and audit the paused duration."""
         if self.paused_at is None:
             raise RecordingStateError("recording.not_paused", "the recording is not paused")
+        self._cancel_auto_resume()
         await self.plane.resume_recording(self.rec_id)
         duration = time.monotonic() - self.paused_at
         self.paused_at = None
@@ -93,6 +126,7 @@ class CallRecording:
 
     async def stop(self, actor: str) -> Any:
         """Finalise the file, then seal and audit it in governance; return the media info."""
+        self._cancel_auto_resume()
         info = await self.plane.stop_recording(self.rec_id)
         await self.governance.recordings.stop_recording(self.active, actor=actor)
         return info
