@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from standardiste.media.errors import MediaError
 from standardiste.media.plane import MediaPlane
 from standardiste.media.prompts import MUSIC_ON_HOLD
 
 from .session import VoiceCall
+
+if TYPE_CHECKING:
+    from .campaign import CampaignRecorder
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +23,7 @@ class CallMedia:
 
     def __init__(self, plane: MediaPlane) -> None:
         self.plane = plane
+        self.campaigns: CampaignRecorder | None = None  # set by the wiring when governance runs
 
     async def music(self, vc: VoiceCall) -> None:
         """Loop the music on hold to the caller."""
@@ -32,6 +37,8 @@ class CallMedia:
             vc.task.cancel()  # no announcement may follow the bridge
         await self.plane.stop_play(vc.caller_ep.id)
         await self.plane.bridge(vc.caller_ep.id, vc.agent_ep.id)
+        if self.campaigns is not None:
+            await self.campaigns.on_bridged(vc)
 
     async def release_agent(self, vc: VoiceCall, *, bye: bool) -> None:
         """Drop the agent's leg and endpoint (transfer) and put the caller back on music."""

@@ -12,6 +12,14 @@ from .errors import RecordingStateError
 from .session import VoiceCall
 
 
+def _ensure_free(vc: VoiceCall) -> None:
+    if vc.agent_ep is None or vc.agent_id is None or not vc.bridged:
+        raise RecordingStateError("recording.not_connected", "the call is not connected")
+    if vc.recording is not None:
+        # One recording per call: a campaign's and the agent's own never overlap (409).
+        raise RecordingStateError("recording.already_running", "a recording is running")
+
+
 class CallRecording:
     """One running recording of a call: caller left, agent right, encrypted as it is written."""
 
@@ -34,6 +42,7 @@ class CallRecording:
         self.paused_at: float | None = None
         self._auto_resume: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.campaign_id: str | None = None  # set when a campaign, not a person, started it
 
     @property
     def recording_id(self) -> str:
@@ -54,10 +63,7 @@ class CallRecording:
         from standardiste.governance.recordings import Principal as GovPrincipal
         from standardiste.governance.register import Purpose
 
-        if vc.agent_ep is None or vc.agent_id is None or not vc.bridged:
-            raise RecordingStateError("recording.not_connected", "the call is not connected")
-        if vc.recording is not None:
-            raise RecordingStateError("recording.already_running", "a recording is running")
+        _ensure_free(vc)
         who = GovPrincipal(
             principal.user_id,
             principal.role,
@@ -66,11 +72,48 @@ class CallRecording:
             agent_id=principal.agent_id,
             mfa=principal.mfa,
         )
+        return await cls._open(
+            governance, plane, vc, Purpose.INCIVILITY_EVIDENCE, who, None,
+            principal.user_id, max_pause_s,
+        )  # fmt: skip
+
+    @classmethod
+    async def start_campaign(
+        cls,
+        governance: Any,
+        plane: MediaPlane,
+        vc: VoiceCall,
+        campaign: Any,
+        *,
+        max_pause_s: float = 120.0,
+    ) -> CallRecording:
+        """Open a campaign recording (the campaign's purpose and id, started by the system)."""
+        # triggered_by=None: governance audits the start as `campaign:<id>` (docs/governance.md).
+        return await cls._open(
+            governance, plane, vc, campaign.purpose, None, campaign.id,
+            f"campaign:{campaign.id}", max_pause_s,
+        )  # fmt: skip
+
+    @classmethod
+    async def _open(
+        cls,
+        governance: Any,
+        plane: MediaPlane,
+        vc: VoiceCall,
+        purpose: Any,
+        triggered_by: Any,
+        campaign_id: str | None,
+        actor: str,
+        max_pause_s: float,
+    ) -> CallRecording:
+        _ensure_free(vc)
+        assert vc.agent_ep is not None and vc.agent_id is not None
         active = await governance.recordings.start_recording(
             interaction_id=vc.interaction_id,
-            purpose=Purpose.INCIVILITY_EVIDENCE,
+            purpose=purpose,
             agent_ids=[vc.agent_id],
-            triggered_by=who,
+            triggered_by=triggered_by,
+            campaign_id=campaign_id,
             caller=vc.call.from_.uri.user,
             legs=("stereo",),
             **governance.org_of(vc.agent_id),
@@ -85,9 +128,11 @@ class CallRecording:
                 writer_factory=lambda _path: writer,
             )
         except Exception:
-            await governance.recordings.stop_recording(active, actor=principal.user_id)
+            await governance.recordings.stop_recording(active, actor=actor)
             raise
-        return cls(governance, plane, active, rec_id, principal.user_id, max_pause_s=max_pause_s)
+        rec = cls(governance, plane, active, rec_id, actor, max_pause_s=max_pause_s)
+        rec.campaign_id = campaign_id
+        return rec
 
     async def pause(self, actor: str, reason: str = "agent") -> None:
         """Pause the media (silence in the file) and audit it."""
