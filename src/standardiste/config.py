@@ -118,6 +118,8 @@ class Agent(_Model):
     )
     extension: str | None = None
     password_hash: str | None = None
+    # Staff representatives are left out of campaign recording by default (R-REC-4).
+    staff_representative: bool = False
 
 
 class Scope(_Model):

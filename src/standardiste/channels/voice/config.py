@@ -21,6 +21,7 @@ class Entry(_Model):
     queue: str | None = None  # direct entry: no menu
     menu: dict[str, str] = Field(default_factory=dict)  # DTMF digit -> queue id
     notice: bool = True  # play "this call may be recorded" first (R-REC information duty)
+    private: bool = False  # a private or representatives' line: never campaign-recorded (R-REC-4)
     language: Literal["fr", "en"] | None = None
 
     @model_validator(mode="after")

@@ -10,6 +10,7 @@ from standardiste.channels.sip.b2bua import B2BUA
 from standardiste.channels.sip.registrar import Registrar
 
 from .adapter import VoiceAdapter
+from .campaign import CampaignRecorder
 from .channel import VoiceChannel
 from .config import DEMO_SIP_PASSWORD, load_voice_config
 
@@ -62,6 +63,16 @@ def wire_voice(runtime: Runtime) -> VoiceChannel | None:
         agent_of_extension=agent_of_extension,
         queue_hours=queue_hours,
         tz=ZoneInfo(runtime.config.centre.timezone),
+    )
+    representatives = {a.id for a in runtime.config.agents if a.staff_representative}
+    private_numbers = {e.number for e in cfg.entries if e.private}
+    adapter.campaigns = CampaignRecorder(
+        lambda: runtime.governance,
+        plane,
+        tz=ZoneInfo(runtime.config.centre.timezone),
+        staff_representative=lambda agent_id: agent_id in representatives,
+        private_line=lambda vc: vc.entry in private_numbers,
+        max_pause_s=cfg.recording_max_pause_s,
     )
     b2bua = B2BUA(host, port, adapter, registrar=registrar)
     channel = VoiceChannel(plane, b2bua, adapter, runtime.service, lambda: runtime.governance)
