@@ -604,8 +604,8 @@ async def profile(server: FullServer, rate: int, args: Any) -> str:
     assert server.proc is not None
     out = Path(args.profile_raw) if args.profile_raw else server.folder / "voice-profile.txt"
     spy = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--threads", "-r", "200", "-o", str(out), "-p", str(server.proc.pid),
-        "-d", str(int(args.seconds + 1)),
+        str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--threads",
+        "-r", "200", "-o", str(out), "-p", str(server.proc.pid), "-d", str(int(args.seconds + 1)),
         # --native (C frames too) must pause the process at each sample: not with --nonblocking
         *(["--native"] if args.profile_native else ["--nonblocking"]),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
