@@ -132,8 +132,9 @@ class Centre:
 
     def waiting(self, queue_id: str) -> list[Interaction]:
         """Return the interactions waiting in a queue, oldest first."""
-        items = [i for i in self.interactions.values() if i.status is Status.QUEUED]
-        return sorted((i for i in items if i.queue_id == queue_id), key=lambda i: i.order)
+        # The router indexes what waits: no scan of every interaction ever held.
+        items = [self.interactions[tid] for tid in self.router.waiting_in(queue_id)]
+        return sorted(items, key=lambda i: i.order)
 
     # -- agent commands -------------------------------------------------------------------
 

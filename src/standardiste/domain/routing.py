@@ -191,6 +191,10 @@ class Router:
             for heap in self._task_heaps[key].values():
                 heap.clear()
 
+    def waiting_in(self, queue_id: str) -> list[str]:
+        """Return the ids of the tasks waiting in a queue (any tier), in no particular order."""
+        return [tid for tid, ref in self._tasks.items() if ref.queue_id == queue_id]
+
     def waiting(self, task_id: str) -> TaskRef | None:
         """Return where a task waits, or None."""
         return self._tasks.get(task_id)
