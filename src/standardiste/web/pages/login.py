@@ -31,9 +31,26 @@ def centre_name(request: Request) -> str:
     return config.centre.name if config is not None else "Standardiste"
 
 
+HOMES = {
+    "agent": "/agent",
+    "supervisor": "/supervisor",
+    "analyst": "/reports",
+    "admin": "/supervisor",
+    "dpo": "/dpo",
+}
+
+
 def home_of(role: str) -> str:
     """Return the page a role lands on after login."""
-    return "/agent" if role == "agent" else f"/{role}"
+    return HOMES.get(role, "/transparency")
+
+
+@router.get("/", include_in_schema=False)
+async def root(request: Request) -> Response:
+    """Send visitors to their home page, or to the login page."""
+    session, _ = session_from(request)
+    target = home_of(session.principal.role) if session is not None else "/login"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)

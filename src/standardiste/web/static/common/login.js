@@ -1,3 +1,6 @@
+// Where each role lands (same table as HOMES in web/pages/login.py).
+const HOMES = { agent: "/agent", supervisor: "/supervisor", analyst: "/reports", admin: "/supervisor", dpo: "/dpo" };
+
 // Log in through the auth API (password, then a TOTP code for roles that need one);
 // the server sets the session and CSRF cookies.
 import { api } from "./api.js";
@@ -28,7 +31,7 @@ function fail(message, field) {
 
 function landing(result) {
   const role = result.user.role;
-  window.location.assign(form.dataset.next || (role === "agent" ? "/agent" : `/${role}`));
+  window.location.assign(form.dataset.next || HOMES[role] || "/transparency");
 }
 
 async function askCode(details) {
