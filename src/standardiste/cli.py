@@ -16,13 +16,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
     sub = parser.add_subparsers(dest="command", required=True)
     modules: dict[str, object] = {}
     for name in COMMANDS:
-        module_name = f"standardiste.commands.{name}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            if err.name != module_name:
-                raise
-            continue
+        module = importlib.import_module(f"standardiste.commands.{name}")
         module.add_parser(sub)
         modules[name] = module
     return parser, modules

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
-# Routers of the core, then of channels and features; optional ones join when present.
-CORE_ROUTERS = (
+# Modules with a module-level `router`; channel routers that need live components are built by
+# `standardiste.wiring` and handed over in `runtime.routers`.
+ROUTERS = (
     "standardiste.web.api.system",
     "standardiste.web.api.auth",
     "standardiste.web.api.agents",
@@ -29,10 +30,6 @@ CORE_ROUTERS = (
     "standardiste.web.api.config",
     "standardiste.web.api.transfer",
     "standardiste.web.ws",
-)
-# Feature modules with a module-level `router`; channel routers that need live components
-# are built by `standardiste.wiring` and handed over in `runtime.routers`.
-FEATURE_ROUTERS = (
     "standardiste.web.api.reports",
     "standardiste.web.api.governance",
     "standardiste.web.api.planning",
@@ -58,16 +55,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    for name in CORE_ROUTERS:
+    for name in ROUTERS:
         app.include_router(importlib.import_module(name).router)
-    for name in FEATURE_ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name != name:
-                raise
-            continue
-        app.include_router(module.router)
     for router in runtime.routers:
         app.include_router(router)
     if STATIC.is_dir():

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Gauge
 
-from standardiste.domain.interactions import Status
-
 if TYPE_CHECKING:
     from standardiste.app import Runtime
 
@@ -44,12 +42,9 @@ class Metrics:
         self.batches.set(rt.log.batches)
         self.commands.set(svc.commands)
         self.rejected.set(svc.rejected)
-        counts: dict[str, int] = {q.id: 0 for q in rt.config.queues}
-        for item in svc.centre.interactions.values():
-            if item.status is Status.QUEUED:
-                counts[item.queue_id] = counts.get(item.queue_id, 0) + 1
-        for qid, n in counts.items():
-            self.waiting.labels(qid).set(n)
+        # The router indexes what waits; scanning every interaction ever held would grow all day.
+        for queue in rt.config.queues:
+            self.waiting.labels(queue.id).set(len(svc.centre.router.waiting_in(queue.id)))
         states: dict[str, int] = {}
         for agent in svc.centre.agents.values():
             states[agent.state.value] = states.get(agent.state.value, 0) + 1

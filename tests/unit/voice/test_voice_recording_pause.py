@@ -34,7 +34,9 @@ class FakeRecordings:
     async def paused(self, active: Any, *, actor: str, reason: str) -> None:
         self.audit.append(("paused", actor, reason))
 
-    async def resumed(self, active: Any, *, actor: str, reason: str, duration_s: float) -> None:
+    async def resumed(
+        self, active: Any, *, actor: str, reason: str, auto: bool = False, duration_s: float
+    ) -> None:
         self.audit.append(("resumed", actor, reason))
 
     async def stop_recording(self, active: Any, *, actor: str) -> None:

@@ -148,7 +148,7 @@ class CallRecording:
 
     def _resume_after_max_pause(self) -> None:
         self._auto_resume = None
-        task = asyncio.create_task(self.resume("system", reason="max_pause_reached"))
+        task = asyncio.create_task(self.resume("system", reason="max_pause_reached", auto=True))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -157,7 +157,7 @@ class CallRecording:
             self._auto_resume.cancel()
             self._auto_resume = None
 
-    async def resume(self, actor: str, reason: str = "agent") -> None:
+    async def resume(self, actor: str, reason: str = "agent", *, auto: bool = False) -> None:
         """Resume the media and audit the paused duration."""
         if self.paused_at is None:
             raise RecordingStateError("recording.not_paused", "the recording is not paused")
@@ -165,8 +165,9 @@ class CallRecording:
         await self.plane.resume_recording(self.rec_id)
         duration = time.monotonic() - self.paused_at
         self.paused_at = None
+        # R-AUDIT: the resume is recorded as automatic or manual.
         await self.governance.recordings.resumed(
-            self.active, actor=actor, reason=reason, duration_s=round(duration, 3)
+            self.active, actor=actor, reason=reason, auto=auto, duration_s=round(duration, 3)
         )
 
     async def stop(self, actor: str) -> Any:
