@@ -25,7 +25,7 @@ from standardiste.store.schema import events as events_table
 
 log = logging.getLogger(__name__)
 
-_TEMP = {
+TEMP = {
     "rpt_x_queue": "queue_id TEXT PRIMARY KEY, channel TEXT, sl_seconds DOUBLE PRECISION",
     "rpt_x_agent": "agent_id TEXT PRIMARY KEY, team_id TEXT",
     "rpt_x_ev": "iid TEXT, seq BIGINT, ts DOUBLE PRECISION, k INTEGER, queue_id TEXT, arg TEXT",
@@ -37,10 +37,10 @@ _TEMP = {
     "rpt_x_day": "b15 BIGINT PRIMARY KEY, day BIGINT",
     "rpt_x_left": "iid TEXT PRIMARY KEY",
 }
-_OUTPUTS = {
+OUTPUTS = {
     t.name: f"rpt_x_{t.name.removeprefix('rpt_')}_rows" for t in (rpt_queue, rpt_team, rpt_state)
 }
-_NO_HORIZON = -1.0e18  # max(start, this) == start for any real instant
+NO_HORIZON = -1.0e18  # max(start, this) == start for any real instant
 
 
 class MidnightOffGrid(ValueError):
@@ -92,12 +92,7 @@ class SetRebuild:
                 self._outputs(conn)
                 conn.commit()
                 folder = self._left_over(conn, upto)
-                deltas, _changed = folder.take()
-                self._replace(conn)
-                open_tracks = dict(folder.tracks)
-                changed: dict[str, Track | None] = dict(open_tracks)
-                store.write(conn, deltas, changed, upto, self.settings.state_horizon)
-                conn.commit()
+                open_tracks = swap(conn, self.settings, folder, upto)
             finally:
                 conn.rollback()
                 self._drop(conn)
@@ -112,7 +107,7 @@ class SetRebuild:
 
     def _temp_tables(self, conn: Connection) -> None:
         self._drop(conn)
-        for name, columns in _TEMP.items():
+        for name, columns in TEMP.items():
             conn.exec_driver_sql(f"CREATE TEMP TABLE {name} ({columns})")
         s = self.settings
         if s.queues:
@@ -128,7 +123,7 @@ class SetRebuild:
 
     def _params(self, upto: int) -> dict[str, float]:
         horizon = self.settings.state_horizon
-        return {"upto": upto, "horizon": _NO_HORIZON if horizon is None else horizon}
+        return {"upto": upto, "horizon": NO_HORIZON if horizon is None else horizon}
 
     def _interactions(self, conn: Connection, upto: int) -> None:
         d = self.dialect
@@ -165,8 +160,8 @@ class SetRebuild:
         store.run_rows(conn, "INSERT INTO rpt_x_day VALUES (?, ?)",
                        [(b, calendar.day_start(b)) for b in buckets])  # fmt: skip
 
-    def _left_over(self, conn: Connection, upto: int) -> _CountingFolder:
-        folder = _CountingFolder(self.settings, {})
+    def _left_over(self, conn: Connection, upto: int) -> CountingFolder:
+        folder = CountingFolder(self.settings, {})
         rows = conn.execute(
             text(
                 "SELECT e.ts, e.kind, e.data FROM events e "
@@ -184,26 +179,48 @@ class SetRebuild:
     def _outputs(self, conn: Connection) -> None:
         """Compute the final rows into copies of the aggregate tables (outside the write)."""
         short = {"short_s": self.settings.short_abandon_s}
-        for target, copy in _OUTPUTS.items():
-            conn.exec_driver_sql(f"CREATE TEMP TABLE {copy} AS SELECT * FROM {target} WHERE 1 = 0")
+        create_outputs(conn)
         for day in (False, True):
-            conn.execute(text(setsql.aggregate_visits(_OUTPUTS[rpt_queue.name], day)), short)
-            conn.execute(text(setsql.aggregate_teams(_OUTPUTS[rpt_team.name], day)))
-            conn.execute(text(setsql.aggregate_states(_OUTPUTS[rpt_state.name], day)))
-
-    def _replace(self, conn: Connection) -> None:
-        """Swap the aggregates for the computed rows (the only part holding the write lock)."""
-        store.clear(conn, keep_state_before=self.settings.state_horizon)
-        for target, copy in _OUTPUTS.items():
-            conn.exec_driver_sql(f"INSERT INTO {target} SELECT * FROM {copy}")
+            conn.execute(text(setsql.aggregate_visits(OUTPUTS[rpt_queue.name], day)), short)
+            conn.execute(text(setsql.aggregate_teams(OUTPUTS[rpt_team.name], day)))
+            conn.execute(text(setsql.aggregate_states(OUTPUTS[rpt_state.name], day)))
 
     def _drop(self, conn: Connection) -> None:
-        for name in (*_TEMP, *_OUTPUTS.values()):
+        for name in TEMP:
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-        conn.commit()
+        drop_outputs(conn)
 
 
-class _CountingFolder(Folder):
+def create_outputs(conn: Connection) -> None:
+    """Create empty temporary copies of the aggregate tables for the computed rows."""
+    for target, copy in OUTPUTS.items():
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {copy} AS SELECT * FROM {target} WHERE 1 = 0")
+
+
+def drop_outputs(conn: Connection) -> None:
+    """Drop the temporary copies and commit."""
+    for name in OUTPUTS.values():
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    conn.commit()
+
+
+def swap(conn: Connection, settings: FoldSettings, folder: Folder, upto: int) -> dict[str, Track]:
+    """Replace the aggregates by the computed rows plus the Folder's; return the open tracks.
+
+    One short transaction: the only part of a rebuild holding the write lock.
+    """
+    deltas, _changed = folder.take()
+    store.clear(conn, keep_state_before=settings.state_horizon)
+    for target, copy in OUTPUTS.items():
+        conn.exec_driver_sql(f"INSERT INTO {target} SELECT * FROM {copy}")
+    open_tracks = dict(folder.tracks)
+    changed: dict[str, Track | None] = dict(open_tracks)
+    store.write(conn, deltas, changed, upto, settings.state_horizon)
+    conn.commit()
+    return open_tracks
+
+
+class CountingFolder(Folder):
     """A Folder that remembers which interactions it saw (for the rebuild's log line)."""
 
     def __init__(self, settings: FoldSettings, tracks: dict[str, Track]) -> None:

@@ -40,8 +40,8 @@ class Dialect:
 
     @property
     def pg(self) -> bool:
-        """Tell whether this is PostgreSQL."""
-        return self.name == "postgresql"
+        """Tell whether this spells like PostgreSQL (DuckDB does, for what is used here)."""
+        return self.name in ("postgresql", "duckdb")
 
     def text(self, field: str) -> str:
         """Return a JSON text field of `data` (events.data is a TEXT column in both)."""

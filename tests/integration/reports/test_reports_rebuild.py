@@ -1,8 +1,13 @@
-"""The set-based rebuild gives the aggregates of the incremental fold, on SQLite and PostgreSQL."""
+"""The set-based rebuilds give the aggregates of the incremental fold, on SQLite and PostgreSQL.
+
+Each comparison runs twice: SQL in the database, and DuckDB over the columnar copy (segments of
+211 events, so several segments plus a tail read from the database).
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from reports_scenario import insert_events
@@ -14,6 +19,13 @@ from standardiste.store.engine import make_engine
 from standardiste.store.migrate import upgrade
 
 TABLES = {"rpt_queue": 3, "rpt_team": 3, "rpt_state": 5}  # table: number of key columns
+SEGMENT = 211
+
+
+@pytest.fixture(params=["sql", "copy"])
+def copy_dir(request, tmp_path: Path) -> Path | None:
+    """Return None (rebuild in the database) or a directory for the columnar copy."""
+    return tmp_path / "copy" if request.param == "copy" else None
 
 
 def snapshot(engine: Engine) -> dict[str, dict]:
@@ -58,18 +70,27 @@ async def incremental(engine: Engine, config, chunk: int = 97) -> dict[str, dict
     return snapshot(engine)
 
 
-async def rebuilt(engine: Engine, config, *, full: bool = True) -> tuple[ReportAggregator, dict]:
+async def rebuilt(
+    engine: Engine, config, copy_dir: Path | None = None, *, full: bool = True
+) -> tuple[ReportAggregator, dict]:
     """Rebuild set-based; return the aggregator (to continue) and the snapshot."""
-    agg = ReportAggregator(engine, config)
+    agg = ReportAggregator(engine, config, copy_dir=copy_dir, segment_size=SEGMENT)
     await agg.rebuild(full=full)
+    if copy_dir is not None:
+        assert segment_files(copy_dir), "segments and a tail"
     return agg, snapshot(engine)
 
 
-async def test_scenario_rebuild_equals_incremental(engine, config, scenario) -> None:
+def segment_files(copy_dir: Path) -> list[Path]:
+    """Return the copy's segment files."""
+    return list(copy_dir.glob("seg-*.parquet"))
+
+
+async def test_scenario_rebuild_equals_incremental(engine, config, scenario, copy_dir) -> None:
     _, events = scenario  # boundaries, midnight, abandons, transfers, overflow
     insert_events(engine, events)
     want = await incremental(engine, config)
-    agg, got = await rebuilt(engine, config)
+    agg, got = await rebuilt(engine, config, copy_dir)
     await agg.wait_closed()
     assert sum(r["transfers"] for r in want["rpt_queue"].values()) > 0
     assert sum(r["overflow_out"] for r in want["rpt_queue"].values()) > 0
@@ -77,11 +98,11 @@ async def test_scenario_rebuild_equals_incremental(engine, config, scenario) -> 
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-async def test_random_stream_rebuild_equals_incremental(engine, config, seed) -> None:
+async def test_random_stream_rebuild_equals_incremental(engine, config, seed, copy_dir) -> None:
     events = random_stream(config, seed)
     insert_events(engine, events)
     want = await incremental(engine, config)
-    agg, got = await rebuilt(engine, config)
+    agg, got = await rebuilt(engine, config, copy_dir)
     await agg.wait_closed()
     assert want["rpt_track"], "some interactions stay open at the end of the log"
     days = {k[1] for k in want["rpt_queue"] if k[0] == "day"}
@@ -102,7 +123,7 @@ async def test_sql_folds_the_common_shapes(engine, config) -> None:
     assert 0 < built.left_over < 0.7 * len(interactions)
 
 
-async def test_incremental_continues_after_a_rebuild(engine, config) -> None:
+async def test_incremental_continues_after_a_rebuild(engine, config, copy_dir) -> None:
     events = random_stream(config, 5)
     half = len(events) // 2
     insert_events(engine, events)
@@ -111,17 +132,19 @@ async def test_incremental_continues_after_a_rebuild(engine, config) -> None:
         for table in (*TABLES, "rpt_track", "rpt_cursor"):
             conn.execute(text(f"DELETE FROM {table}"))
         conn.execute(text("DELETE FROM events WHERE seq > :h"), {"h": half})
-    agg, _ = await rebuilt(engine, config)  # open tracks at `half` go to the Folder
+    agg, _ = await rebuilt(engine, config, copy_dir)  # open tracks at `half` go to the Folder
     insert_events(engine, events[half:], first_seq=half + 1)
     await agg.catch_up()
     await agg.wait_closed()
     assert_same(snapshot(engine), want)
 
 
-async def test_rebuild_keeps_compacted_agent_time_like_the_fold(engine, config) -> None:
+async def test_rebuild_keeps_compacted_agent_time_like_the_fold(engine, config, copy_dir) -> None:
     events = random_stream(config, 6)
     insert_events(engine, events)
-    agg = ReportAggregator(engine, config)
+    agg = ReportAggregator(engine, config, copy_dir=copy_dir, segment_size=SEGMENT)
+    if copy_dir is not None:
+        await agg.rebuild()  # the copy exists before compaction: its segments go stale
     await agg.catch_up()
     cut = events[len(events) // 3].ts
     with engine.begin() as conn:  # governance compaction (R-STATE-3)
@@ -133,14 +156,14 @@ async def test_rebuild_keeps_compacted_agent_time_like_the_fold(engine, config) 
     assert_same(snapshot(engine), want)
 
 
-async def test_postgresql_rebuild_equals_incremental(pg_url, config, scenario) -> None:
+async def test_postgresql_rebuild_equals_incremental(pg_url, config, scenario, copy_dir) -> None:
     engine = make_engine(pg_url)
     try:
         upgrade(engine)
         events = scenario[1] + random_stream(config, 7, contacts=150)
         insert_events(engine, events)
         want = await incremental(engine, config)
-        agg, got = await rebuilt(engine, config)
+        agg, got = await rebuilt(engine, config, copy_dir)
         await agg.wait_closed()
         assert_same(got, want)
     finally:
