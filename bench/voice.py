@@ -608,6 +608,8 @@ async def profile(server: FullServer, rate: int, args: Any) -> str:
         "-r", "200", "-o", str(out), "-p", str(server.proc.pid), "-d", str(int(args.seconds + 1)),
         # --native (C frames too) must pause the process at each sample: not with --nonblocking
         *(["--native"] if args.profile_native else ["--nonblocking"]),
+        # --gil: only the thread holding the GIL, i.e. what bounds the signalling process
+        *(["--gil"] if args.profile_gil else []),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     await asyncio.sleep(1.0)
@@ -697,6 +699,7 @@ if __name__ == "__main__":
     parser.add_argument("--media-calls", type=int, default=0, help="0: skip (see media.md)")
     parser.add_argument("--profile", action="store_true", help="py-spy one full run at max rate")
     parser.add_argument("--modes", default="direct,b2bua,full")
+    parser.add_argument("--profile-gil", action="store_true", help="py-spy --gil")
     parser.add_argument("--profile-native", action="store_true", help="py-spy --native")
     parser.add_argument("--profile-raw", default=None, help="keep py-spy's collapsed stacks here")
     parser.add_argument("--tmp", default=None, help="folder for the server's files")

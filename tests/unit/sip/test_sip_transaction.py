@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from typing import Any
 
 from standardiste.channels.sip.message import SipRequest, SipResponse, parse_message
@@ -149,18 +151,36 @@ def test_invite_server_sends_100_retransmits_final_until_ack() -> None:
     req = request()
     tx = InviteServerTransaction(req, ADDR, wire, sched, TimerConfig())
     tx.start()
+    assert not wire.sent  # the TU may still answer within 200 ms (§17.2.1)
+    sched.advance(0.1)
     assert wire.sent[0][1].startswith(b"SIP/2.0 100 Trying")
     tx.receive_request(req)  # retransmitted INVITE -> last provisional again
     assert len(wire.times(b"SIP/2.0 100")) == 2
     tx.respond(req.create_response(486, to_tag="x"))
     sched.advance(4)
-    assert wire.times(b"SIP/2.0 486") == [0, 0.5, 1.5, 3.5]  # Timer G
+    assert wire.times(b"SIP/2.0 486") == pytest.approx([0.1, 0.6, 1.6, 3.6])  # Timer G
     tx.receive_request(request("ACK"))
     assert tx.state is State.CONFIRMED
     sched.advance(4.9)
     assert tx.state is State.CONFIRMED and len(wire.times(b"SIP/2.0 486")) == 4
     sched.advance(0.2)  # Timer I = T4
     assert tx.state is State.TERMINATED
+
+
+def test_invite_server_answered_at_once_sends_no_100_and_a_retransmission_gets_one() -> None:
+    sched, wire, _, _ = setup()
+    req = request()
+    tx = InviteServerTransaction(req, ADDR, wire, sched, TimerConfig())
+    tx.start()
+    tx.respond(req.create_response(200, to_tag="x"))
+    sched.advance(0.2)
+    assert not wire.times(b"SIP/2.0 100")
+    slow = InviteServerTransaction(req, ADDR, wire, sched, TimerConfig())
+    slow.start()
+    slow.receive_request(req)  # the client retransmits before our timer: quench it at once
+    assert len(wire.times(b"SIP/2.0 100")) == 1
+    sched.advance(0.2)
+    assert len(wire.times(b"SIP/2.0 100")) == 1
 
 
 def test_invite_server_timer_h_reports_missing_ack() -> None:
@@ -225,7 +245,7 @@ def test_layer_matches_retransmissions_cancel_and_2xx_ack() -> None:
     layer.on_message(invite, ("127.0.0.1", 5060), ARRIVAL)
     layer.on_message(request(), ("127.0.0.1", 5060), ARRIVAL)  # retransmission
     assert [e[0] for e in tu.events] == ["request"]
-    assert len(wire.times(b"SIP/2.0 100")) == 2
+    assert len(wire.times(b"SIP/2.0 100")) == 1  # the retransmission is quenched by a 100
     layer.on_message(request("CANCEL"), ("127.0.0.1", 5060), ARRIVAL)
     assert tu.events[-1][0] == "cancel" and tu.events[-1][1] is tu.events[0][1]
     assert wire.sent[-1][1].startswith(b"SIP/2.0 200 OK") and b"CANCEL" in wire.sent[-1][1]

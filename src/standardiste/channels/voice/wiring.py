@@ -31,18 +31,32 @@ def wire_voice(runtime: Runtime) -> VoiceChannel | None:
     cfg = load_voice_config(runtime.config.voice, {q.id for q in runtime.config.queues})
     host, port = settings.sip
 
+    # Looked up twice per call: rebuilt only when the configuration object is replaced.
+    cache: dict[str, object] = {}
+
     def agents() -> dict[str, str]:
-        return {a.id: a.extension for a in runtime.config.agents if a.extension}
+        config = runtime.config
+        if cache.get("config") is not config:
+            by_agent = {a.id: a.extension for a in config.agents if a.extension}
+            by_ext: dict[str, str] = {}
+            for agent_id, ext in by_agent.items():
+                by_ext.setdefault(ext, agent_id)  # first agent wins, as the config check says
+            cache.update(config=config, by_agent=by_agent, by_ext=by_ext)
+        return cache["by_agent"]  # type: ignore[return-value]
+
+    def extensions() -> dict[str, str]:
+        agents()
+        return cache["by_ext"]  # type: ignore[return-value]
 
     async def secret(extension: str) -> str | None:
         if extension in cfg.passwords:
             return cfg.passwords[extension]
-        if runtime.config.security.demo and extension in agents().values():
+        if runtime.config.security.demo and extension in extensions():
             return DEMO_SIP_PASSWORD  # documented in docs/voice.md; refused outside demo mode
         return None
 
     def agent_of_extension(extension: str) -> str | None:
-        return next((a for a, e in agents().items() if e == extension), None)
+        return extensions().get(extension)
 
     def queue_hours(queue_id: str) -> dict[str, str]:
         return next((dict(q.hours) for q in runtime.config.queues if q.id == queue_id), {})

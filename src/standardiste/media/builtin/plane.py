@@ -12,6 +12,7 @@ from typing import Any
 
 from standardiste.media.errors import MediaStateError, UnknownEndpointError, UnknownRecordingError
 from standardiste.media.plane import (
+    PCMA,
     PCMU,
     DtmfHandler,
     Endpoint,
@@ -150,6 +151,9 @@ class BuiltinMediaPlane:
     ) -> None:
         """Set the phone's RTP address and codec."""
         w, ep = self._worker(endpoint_id)
+        if payload_type not in (PCMU, PCMA):
+            raise MediaStateError(f"payload type {payload_type} is not G.711")
+        # Awaited: packets that arrive once the caller has the answer must meet the codec.
         await w.call("set_remote", ep=ep, host=host, port=port, pt=payload_type, dtmf_pt=dtmf_pt)
 
     def _pair(self, a_id: str, b_id: str) -> tuple[WorkerClient, int, int]:
@@ -163,12 +167,14 @@ class BuiltinMediaPlane:
     async def bridge(self, a_id: str, b_id: str) -> None:
         """Relay both ways between two endpoints."""
         w, a, b = self._pair(a_id, b_id)
-        await w.call("bridge", a=a, b=b)
+        if a == b:
+            raise MediaStateError("cannot bridge an endpoint to itself")
+        w.notify("bridge", a=a, b=b)
 
     async def unbridge(self, a_id: str, b_id: str) -> None:
         """Stop relaying between two endpoints."""
         w, a, b = self._pair(a_id, b_id)
-        await w.call("unbridge", a=a, b=b)
+        w.notify("unbridge", a=a, b=b)
 
     # -- playback --------------------------------------------------------------------------
 
@@ -191,7 +197,7 @@ class BuiltinMediaPlane:
     async def stop_play(self, endpoint_id: str) -> None:
         """Stop the endpoint's playback."""
         w, ep = self._worker(endpoint_id)
-        await w.call("stop_play", ep=ep)
+        w.notify("stop_play", ep=ep)
 
     async def hold(self, endpoint_id: str) -> None:
         """Music on hold to this leg; nothing from it to its peer."""
@@ -294,7 +300,12 @@ class BuiltinMediaPlane:
     def _on_event(self, worker: int, msg: dict[str, Any]) -> None:
         """Dispatch worker events."""
         kind = msg.get("event")
-        if kind == "dtmf":
+        if kind == "command_failed":
+            # Commands the caller does not wait for (their arguments are checked here first):
+            # a failure means the plane and its worker disagree, which is worth a loud log.
+            _LOGGER.error("media worker %s: %s failed: %s %s", worker, msg.get("op"),
+                          msg.get("error_id"), msg.get("reason"))  # fmt: skip
+        elif kind == "dtmf":
             ep_id = f"{worker}.{msg['ep']}"
             for handler in list(self._dtmf):
                 try:
@@ -328,7 +339,7 @@ class BuiltinMediaPlane:
         if not eps:
             del self._call_eps[call_id]
             del self._call_worker[call_id]
-        await w.call("release", ep=ep)
+        w.notify("release", ep=ep)
 
     async def stats(self) -> list[dict[str, Any]]:
         """Return each worker's counters."""

@@ -60,7 +60,17 @@ class WorkerServer:
                     self._send(protocol.pack_json({"id": msg["id"], "ok": True, "result": None}))
                     await self._writer.drain()
                     return
-                self._send(protocol.pack_json(await self._dispatch(engine, msg)))
+                reply = await self._dispatch(engine, msg)
+                if msg.get("id") is None:
+                    # A notification: the parent does not wait; a failure is reported as an event.
+                    if not reply["ok"]:
+                        self._send(
+                            protocol.pack_json(
+                                {"event": "command_failed", "op": msg.get("op"), **reply}
+                            )
+                        )
+                    continue
+                self._send(protocol.pack_json(reply))
                 await self._writer.drain()
         finally:
             engine.close()
