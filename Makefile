@@ -2,8 +2,13 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# The domain and the simulator core compiled with mypyc into build/native (needs gcc and the
+# Python headers); src/standardiste/domain/native.py loads it only while it matches the sources.
+NATIVE := build/native/sources.sha256
+NATIVE_SRC := $(wildcard src/standardiste/domain/*.py) \
+	$(addprefix src/standardiste/sim/,engine.py collector.py variates.py)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean native
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,7 +16,14 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
+$(NATIVE): $(STAMP) $(NATIVE_SRC)
+	STANDARDISTE_PURE=1 $(VENV)/bin/python -c 'from standardiste.domain.native import build; build()'
+
+native: $(NATIVE)
+
+# The demo also runs without a C compiler (pure Python, slower simulator).
 demo: $(STAMP)
+	@$(MAKE) --no-print-directory native || echo "native build skipped: running pure Python"
 	$(VENV)/bin/standardiste demo --traffic
 
 lint: $(STAMP)
@@ -20,11 +32,11 @@ lint: $(STAMP)
 
 # Browser tests run in their own process: Playwright's sync API leaves an event loop marked
 # as running, which asyncio tests in the same process would trip over.
-test: $(STAMP) lint
+test: $(STAMP) $(NATIVE) lint
 	$(VENV)/bin/pytest -q tests/unit tests/integration
 	$(VENV)/bin/pytest -q tests/e2e
 
-bench: $(STAMP)
+bench: $(STAMP) $(NATIVE)
 	for b in bench/*.py; do $(VENV)/bin/python $$b || exit 1; done
 
 clean:

@@ -1,1 +1,6 @@
-"""Standardiste package."""
+"""Discrete-event simulator driving the production domain."""
+
+from standardiste.domain.native import enable
+
+# engine, collector and variates are compiled with the domain when the build is fresh.
+enable(__name__, __path__)

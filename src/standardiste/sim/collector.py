@@ -24,6 +24,8 @@ COUNT_FIELDS = (
     "abandoned_within",
     "handle_s",
 )
+# Fields of AgentTime, in constructor order (compiled classes have no __slots__ to read).
+AGENT_FIELDS = ("handling", "ready", "logged_in")
 
 
 @dataclass(slots=True)

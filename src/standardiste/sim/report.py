@@ -10,7 +10,7 @@ import numpy as np
 
 from standardiste.domain import kpis
 from standardiste.domain.erlang import SlDefinition
-from standardiste.sim.collector import AgentTime, Collector, QueueCounts
+from standardiste.sim.collector import AGENT_FIELDS, COUNT_FIELDS, AgentTime, Collector, QueueCounts
 
 # Student t quantiles (0.975) for 1..30 degrees of freedom; beyond, 1.96 + 2.4/df is within
 # 0.002 of the exact value.
@@ -79,7 +79,7 @@ def merge(counts: Sequence[QueueCounts]) -> QueueCounts:
     """Add counts (several intervals or queues)."""
     total = QueueCounts()
     for c in counts:
-        for name in QueueCounts.__slots__:
+        for name in COUNT_FIELDS:
             setattr(total, name, getattr(total, name) + getattr(c, name))
     return total
 
@@ -128,9 +128,7 @@ def summarise(runs: Sequence[Collector]) -> list[Row]:
         for run in runs:
             if slot < 0:
                 span = run.interval_s * run.intervals
-                a = AgentTime(
-                    *(sum(getattr(x, f) for x in run.agents) for f in AgentTime.__slots__)
-                )
+                a = AgentTime(*(sum(getattr(x, f) for x in run.agents) for f in AGENT_FIELDS))
                 per_agent.append(agent_kpis(a, span))
             else:
                 per_agent.append(agent_kpis(run.agents[slot], run.interval_s))
