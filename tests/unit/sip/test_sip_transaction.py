@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from typing import Any
+
+import pytest
 
 from standardiste.channels.sip.message import SipRequest, SipResponse, parse_message
 from standardiste.channels.sip.timers import TimerConfig, VirtualScheduler

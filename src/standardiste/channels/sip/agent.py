@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import TYPE_CHECKING
 
+from . import randomness
 from .dialog import Dialog, uri_addr
 from .events import AgentAnswered, AgentFailed, AgentRinging, now
 from .headers import Headers
@@ -68,7 +68,7 @@ class AgentLeg(Leg):
         ident = Address(self.identity.uri, self.identity.display_name)
         headers.add("From", str(ident.with_tag(new_tag())))
         headers.add("To", str(Address(self.target)))
-        headers.add("Call-ID", secrets.token_hex(12))
+        headers.add("Call-ID", randomness.token_hex(12))
         headers.add("CSeq", "1 INVITE")
         headers.add("Contact", str(self.core.contact))
         headers.add("P-Asserted-Identity", str(ident))  # RFC 3325 caller identity

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from typing import TYPE_CHECKING, Any, cast
 
+from . import randomness
 from .agent import AgentLeg
 from .caller import CallerLeg
 from .errors import CallStateError
@@ -34,7 +34,7 @@ class Call:
         refer_bye_delay: float,
         on_finished: Any,
     ) -> None:
-        self.id = secrets.token_hex(8)
+        self.id = randomness.token_hex(8)
         self.core = core
         self.arrival = arrival
         self.request: SipRequest = tx.request

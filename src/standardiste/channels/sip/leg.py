@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import secrets
 from typing import TYPE_CHECKING, Any, Protocol
 
+from . import randomness
 from .dialog import Dialog, DialogId
 from .errors import CallStateError, SipParseError
 from .events import Dtmf, HoldChanged, ReferRequested, ReInvite, Side
@@ -57,7 +57,7 @@ class Core(Protocol):
 
 def new_tag() -> str:
     """Return a random tag (§19.3: at least 32 bits of randomness)."""
-    return secrets.token_hex(6)
+    return randomness.token_hex(6)
 
 
 class Leg:
@@ -75,7 +75,7 @@ class Leg:
         self.on_hold = False
         self.detached = False
         self._reinvite_pending = False
-        self._sdp_session = secrets.randbelow(2**31)
+        self._sdp_session = randomness.randbits(31)
         self._sdp_version = 0
         self._last_sdp: tuple[bytes, bytes] | None = None
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from . import randomness
 from .message import SipRequest, SipResponse
 from .timers import Scheduler, TimerConfig
 from .transaction import (
@@ -36,7 +36,7 @@ class Arrival:
 
 def new_branch() -> str:
     """Return a fresh RFC 3261 branch id."""
-    return MAGIC + secrets.token_hex(8)
+    return MAGIC + randomness.token_hex(8)
 
 
 class TransactionUser(Protocol):

@@ -12,11 +12,11 @@ import asyncio
 import datetime as dt
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from standardiste.channels.sip import randomness
 from standardiste.channels.sip.agent import auto_answer_headers
 from standardiste.channels.sip.call import Call
 from standardiste.channels.sip.errors import SdpError, SipParseError
@@ -121,7 +121,7 @@ class VoiceAdapter(CallMedia):
         if call.offer is None:
             await call.reject(488)  # late offer: not supported by the media glue
             return
-        iid = uuid.uuid4().hex
+        iid = randomness.token_hex(16)  # 128 random bits, like a uuid4
         ep = await self.plane.create_endpoint(iid, Leg.CALLER)
         try:
             sdp = answer_sdp(call.offer, ep)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from standardiste.channels.sip import randomness
 from standardiste.channels.sip.offer_answer import build_answer, build_offer, negotiated
 from standardiste.channels.sip.sdp import SessionDescription
 from standardiste.media.plane import Endpoint, MediaPlane
@@ -41,13 +41,13 @@ def answer_sdp(offer: bytes, ep: Endpoint) -> bytes:
     """Answer a phone's offer with the media endpoint's address (RFC 3264 §6)."""
     parsed = SessionDescription.parse(offer)
     return build_answer(
-        parsed, ep.local_host, ep.local_port, session_id=secrets.randbelow(2**31)
+        parsed, ep.local_host, ep.local_port, session_id=randomness.randbits(31)
     ).encode()
 
 
 def offer_sdp(ep: Endpoint) -> bytes:
     """Offer PCMU/PCMA + telephone-event at the media endpoint's address."""
-    return build_offer(ep.local_host, ep.local_port, session_id=secrets.randbelow(2**31)).encode()
+    return build_offer(ep.local_host, ep.local_port, session_id=randomness.randbits(31)).encode()
 
 
 async def apply_remote(plane: MediaPlane, ep: Endpoint, sdp: bytes) -> None:
