@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Iterator, Sequence
@@ -10,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.pool import PoolProxiedConnection
 
 from standardiste.domain.events import Event
 from standardiste.store.schema import events as events_table
@@ -38,6 +40,7 @@ class EventLog:
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._last_seq = 0
+        self._raw: PoolProxiedConnection | None = None  # the writer thread's own connection
         self.batches = 0
         self.appended = 0
 
@@ -61,7 +64,10 @@ class EventLog:
         self._task = None
 
     async def wait_closed(self) -> None:
-        """Release the writer thread."""
+        """Release the writer's connection and thread."""
+        if self._raw is not None:
+            # Closed on the thread that used it (SQLite connections are bound to their thread).
+            await asyncio.get_running_loop().run_in_executor(self._writer, self._close_raw)
         self._writer.shutdown(wait=True)
 
     async def append(self, batch: Sequence[Event]) -> None:
@@ -120,15 +126,7 @@ class EventLog:
                         dumps(event.data, separators=(",", ":"), default=str),
                     )
                 )
-        with self.engine.begin() as conn:
-            if self._postgres:
-                # COPY streams the batch in one round trip; same transaction, same atomicity.
-                raw = conn.connection.driver_connection
-                with raw.cursor() as cur, cur.copy(_COPY) as copy:  # type: ignore[union-attr]
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                conn.exec_driver_sql(_INSERT, rows)
+        self._commit(rows)
         # Sequence numbers become visible only after the commit succeeded.
         seq = self._last_seq
         for pending in group:
@@ -138,6 +136,39 @@ class EventLog:
         self._last_seq = seq
         self.batches += 1
         self.appended += len(rows)
+
+    def _commit(self, rows: list[tuple[object, ...]]) -> None:
+        """Insert and commit on the writer's own connection (rolled back and dropped on error)."""
+        # The writer keeps one DBAPI connection: a pool checkout, SQLAlchemy's execution
+        # context and the reset on checkin cost more than a small batch's insert.
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            try:
+                if self._postgres:
+                    # COPY streams the batch in one round trip; same transaction, same atomicity.
+                    with cur.copy(_COPY) as copy:  # type: ignore[attr-defined]
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    cur.executemany(_INSERT, rows)
+            finally:
+                cur.close()
+            raw.commit()
+        except BaseException:
+            self._raw = None
+            with contextlib.suppress(Exception):
+                raw.rollback()
+            with contextlib.suppress(Exception):
+                raw.invalidate()  # a broken connection must not go back to the pool
+            raise
+
+    def _close_raw(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
 
     def _read_last_seq(self) -> int:
         with self.engine.connect() as conn:
