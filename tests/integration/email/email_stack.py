@@ -28,7 +28,7 @@ class EmailStack:
     def __init__(
         self, data_dir: Path, *, smtp_port: int = 0, relay_port: int | None = None,
         ack: bool = False, sender_limit: int = 10_000, backoff_s: float = 0.05,
-        executor: Executor | None = None,
+        executor: Executor | None = None, ack_after_commit: bool = False,
     ) -> None:  # fmt: skip
         self.data_dir = data_dir
         self.clock = SystemClock()
@@ -44,7 +44,8 @@ class EmailStack:
             relay = Relay(port=relay_port, timeout_s=5, base_backoff_s=backoff_s,
                           max_backoff_s=backoff_s * 4)  # fmt: skip
         settings = EmailSettings(
-            smtp=SmtpListen(port=smtp_port, max_bytes=40 * 2**20, sender_limit=sender_limit),
+            smtp=SmtpListen(port=smtp_port, max_bytes=40 * 2**20, sender_limit=sender_limit,
+                            ack_after_commit=ack_after_commit),
             relay=relay, ack=Ack(enabled=ack, template=ACK, from_name="Centre des impôts"),
             domain="impots.example",
         )  # fmt: skip
@@ -69,8 +70,13 @@ class EmailStack:
             await asyncio.to_thread(lambda: list((self.spool.directory / "orphans").glob("*.eml")))
         )  # noqa: E501
         await self.channel.start()
+        await self.settle()  # what the sweep recovered is committed before the test looks
         after = set((self.spool.directory / "orphans").glob("*.eml"))
         self.orphans = sorted(p.stem for p in after - before)
+
+    async def settle(self) -> None:
+        """Wait until every acknowledged message is committed."""
+        await self.channel.intake.drained()
 
     async def stop(self) -> None:
         """Stop listening, drain, close the service and the log."""
@@ -82,5 +88,5 @@ class EmailStack:
         self.engine.dispose()
 
     def events(self, kind: str) -> list[dict[str, object]]:
-        """Return the committed events of one kind (reads the database)."""
+        """Return the committed events of one kind (reads the database; see `settle`)."""
         return [e.data for e in read_events(self.engine, kinds=[kind])]

@@ -40,6 +40,7 @@ async def test_hostile_corpus_over_smtp(stack: EmailStack) -> None:
     ]  # fmt: skip
     replies = await asyncio.to_thread(_send_all, stack.smtp.port, messages)
     assert all(r.startswith("250 2.0.0 OK queued as") for r in replies), replies
+    await stack.settle()
     received = await asyncio.to_thread(stack.events, ev.EMAIL_RECEIVED)
     assert len(received) == len(messages)
     assert all(r["routed"] for r in received)  # a broken message still becomes a work item

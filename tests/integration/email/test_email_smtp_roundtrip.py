@@ -28,6 +28,7 @@ def _send(port: int, raw: bytes, rcpt: str = CONTACT, sender: str = "jeanne@exam
 
 
 async def _events(stack: EmailStack, kind: str) -> list[dict[str, object]]:
+    await stack.settle()  # the 250 came once spooled; the commit follows right after
     return await asyncio.to_thread(stack.events, kind)
 
 
@@ -37,12 +38,16 @@ async def _wait_events(stack: EmailStack, kind: str, count: int, limit_s: float 
             await asyncio.sleep(0.05)
 
 
-async def test_smtplib_in_no_relay_size_and_rate(tmp_path: Path) -> None:
-    stack = EmailStack(tmp_path, smtp_port=free_port(12525, 12559), sender_limit=3)
+@pytest.mark.parametrize("ack_after_commit", [False, True])
+async def test_smtplib_in_no_relay_size_and_rate(tmp_path: Path, ack_after_commit: bool) -> None:
+    stack = EmailStack(tmp_path, smtp_port=free_port(12525, 12559), sender_limit=3,
+                       ack_after_commit=ack_after_commit)  # fmt: skip
     await stack.start()
     port = stack.smtp.port
     try:
         await asyncio.to_thread(_send, port, _mail(1))
+        if ack_after_commit:  # committed before the 250: visible without waiting
+            assert len(await asyncio.to_thread(stack.events, ev.EMAIL_RECEIVED)) == 1
         (received,) = await _events(stack, ev.EMAIL_RECEIVED)
         assert received["subject"] == "Avis 1" and received["routed"] is True
         assert received["interaction_id"] in stack.service.centre.interactions

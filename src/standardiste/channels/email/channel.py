@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from pathlib import Path
@@ -17,12 +18,13 @@ from .adapter import AckPolicy, EmailAdapter, EmailService
 from .config import EmailSettings
 from .imap import ImapAccount, ImapImporter, ImapStatus
 from .imap_cursor import JsonCursorStore
+from .intake import SpooledIntake
 from .outbound import Replies
 from .outbox import Outbox, OutboxResult
 from .ratelimit import RateLimiter
 from .relay import RelayConfig, RelayTransport
 from .route import EmailRouting
-from .smtp_in import ContactHandler, SmtpServer
+from .smtp_in import TRACE_READ_BYTES, ContactHandler, InboundEnvelope, SmtpServer, trace_envelope
 from .spool import Spool
 
 log = logging.getLogger(__name__)
@@ -74,11 +76,14 @@ class EmailChannel:
             service, routing, clock, replies=replies, ack=ack,
             attachment_cap=settings.attachment_cap_bytes, executor=executor,
         )  # fmt: skip
+        # Commits what SMTP acknowledged once spooled, and what a crash left uncommitted.
+        self.intake = SpooledIntake(self.adapter)
         self.smtp: SmtpServer | None = None
         if settings.smtp is not None:
             s = settings.smtp
             handler = ContactHandler(
-                addresses=list(routing.by_address), spool=self.spool, sink=self.adapter,
+                addresses=list(routing.by_address), spool=self.spool,
+                sink=self.adapter if s.ack_after_commit else self.intake,
                 clock=clock, sender_limiter=RateLimiter(clock, s.sender_limit, s.sender_window_s),
                 hostname=s.hostname,
             )  # fmt: skip
@@ -118,9 +123,13 @@ class EmailChannel:
         self.adapter.replay(events)
         if self._subscribe is not None:
             self._unsubscribe = self._subscribe(self.adapter.on_event)
-        orphans = await self.spool.sweep(self.adapter.is_committed)
+        recovered, orphans = await self.spool.sweep(self.adapter.is_committed, _recoverable)
         if orphans:
             log.warning("e-mail: %d uncommitted messages moved to orphans/", len(orphans))
+        if recovered:
+            log.warning("e-mail: committing %d messages spooled before a stop", len(recovered))
+        self.intake.start()
+        self.intake.recover(recovered)
         if self.outbox is not None:
             await self.outbox.start()
         if self.smtp is not None:
@@ -141,6 +150,7 @@ class EmailChannel:
         """Wait for in-flight messages to be committed and every task to stop."""
         if self.smtp is not None:
             await self.smtp.wait_closed()
+        await self.intake.wait_closed()
         for importer in self.importers:
             await importer.wait_closed()
         if self.outbox is not None:
@@ -163,6 +173,7 @@ class EmailChannel:
                 for i in self.importers
             ],  # fmt: skip
             "outbox_pending": len(self.outbox.pending()) if self.outbox else None,
+            "intake_backlog": self.intake.backlog,
         }
 
     async def _on_result(self, result: OutboxResult) -> None:
@@ -172,3 +183,12 @@ class EmailChannel:
         key = next((i.account.key for i in self.importers if i.status is status), "")
         data = {"mailbox": key, "status": status.state, "message": status.message}
         await self._service.record([Event(ev.EMAIL_IMAP_STATUS, self._clock.wall(), data)])
+
+
+def _recoverable(path: Path, spool_id: str) -> tuple[Path, InboundEnvelope] | None:
+    """Return an uncommitted SMTP file with its envelope (from its trace headers), else None."""
+    with path.open("rb") as file:
+        head = file.read(TRACE_READ_BYTES)
+        size = os.fstat(file.fileno()).st_size
+    envelope = trace_envelope(head, spool_id, size)
+    return (path, envelope) if envelope is not None else None

@@ -31,6 +31,9 @@ class SmtpListen(_Model):
     max_bytes: int = Field(30 * 1024 * 1024, gt=0)
     sender_limit: int = Field(30, ge=1)  # messages per sender...
     sender_window_s: float = Field(60.0, gt=0)  # ...per window
+    # false: 250 once the message is fsync'ed in the spool (the durability point), parse and
+    # commit right after; true: 250 only once the event log has committed it (slower).
+    ack_after_commit: bool = False
 
 
 class Relay(_Model):

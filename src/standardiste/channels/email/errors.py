@@ -75,3 +75,12 @@ class OutboxNotFound(EmailError):
 
     def __init__(self, reply_id: str) -> None:
         super().__init__("email.reply_not_found", f"no queued reply {reply_id}", reply_id=reply_id)
+
+
+class IntakeClosed(EmailError):
+    """The inbound queue is shutting down; the SMTP client is told to retry later."""
+
+    status = 503
+
+    def __init__(self, message: str) -> None:
+        super().__init__("email.intake_closed", message)

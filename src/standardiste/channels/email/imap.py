@@ -249,7 +249,7 @@ class ImapImporter:
             peer=self.account.host, helo="imap", received_at=self._clock.wall(), size=len(raw),
         )  # fmt: skip
         imap = {"mailbox": self.account.key, "uidvalidity": uidvalidity, "uid": uid}
-        await self._sink.accept(path, env, source="imap", imap=imap)
+        await self._sink.accept(path, env, raw=raw, source="imap", imap=imap)
         self.imported += 1
 
     async def _command(self, client: aioimaplib.IMAP4, *args: str) -> Any:

@@ -203,7 +203,9 @@ class Outbox:
             await asyncio.to_thread(self._finish, item, "failed")
             del self._items[item.reply_id]
             return
-        delay = min(self._max, self._base * 2 ** (attempts - 1)) * self._rng.uniform(0.8, 1.2)
+        # The exponent is capped: past ~1,000 attempts 2**n no longer fits in a float.
+        backoff = self._base * 2 ** min(attempts - 1, 64)
+        delay = min(self._max, backoff) * self._rng.uniform(0.8, 1.2)
         item = replace(item, attempts=attempts, next_at=now + delay, last_error=err.message)
         await asyncio.to_thread(self._write_meta, item)
         self._items[item.reply_id] = item

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import email.utils
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 
 # RFC 5321 §4.5.3.1.8: a server must accept at least 100 recipients; more is a smell.
 MAX_RECIPIENTS = 100
+# Messages up to this size are handed to the sink in memory too (no re-read from the spool);
+# bigger ones are read back from the file, so a backlog never holds large bodies in memory.
+HANDOFF_BYTES = 128 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +46,10 @@ class InboundEnvelope:
 class IntakeSink(Protocol):
     """Commit a durably stored message (e.g. as an `email.received` event); return its id."""
 
-    async def accept(self, path: Path, envelope: InboundEnvelope) -> str:
-        """Commit the message; raise if it was not committed (the client then retries)."""
+    async def accept(
+        self, path: Path, envelope: InboundEnvelope, *, raw: bytes | None = None
+    ) -> str:
+        """Commit the message (`raw`: its bytes when small); raise if it was not committed."""
         ...
 
 
@@ -140,7 +146,8 @@ class ContactHandler:
             size=len(trace) + len(content),
         )
         try:
-            message_id = await self._sink.accept(path, env)
+            raw = trace + content if env.size <= HANDOFF_BYTES else None
+            message_id = await self._sink.accept(path, env, raw=raw)
         except Exception:
             # Not committed: drop the file so the client's retry is the only copy.
             log.exception("intake sink refused message %s", spool_id)
@@ -155,13 +162,47 @@ class ContactHandler:
         sender = envelope.mail_from or ""
         date = email.utils.formatdate(received_at)
         for_clause = f" for <{envelope.rcpt_tos[0]}>" if len(envelope.rcpt_tos) == 1 else ""
+        # Delivered-To (one per accepted recipient, all of them our contact addresses) keeps
+        # the envelope in the file, so a message spooled but not yet committed can be
+        # committed after a crash with the routing it would have had (`trace_envelope`).
+        delivered = "".join(f"Delivered-To: {_clean(rcpt)}\r\n" for rcpt in envelope.rcpt_tos)
         lines = (
-            f"Return-Path: <{sender}>\r\n"
+            f"Return-Path: <{sender}>\r\n{delivered}"
             f"Received: from {_clean(helo)} ([{peer}])\r\n"
             f"\tby {self._hostname} with ESMTP id {spool_id}{for_clause};\r\n"
             f"\t{date}\r\n"
         )
         return lines.encode("utf-8", "surrogateescape")
+
+
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_PATH = re.compile(
+    rf"\s*<(?P<addr>(?P<local>{_ATEXT}(?:\.{_ATEXT})*)@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>"
+)
+_TRACE = re.compile(
+    rb"Return-Path: <(?P<sender>[^\r\n]*)>\r\n(?P<rcpts>(?:Delivered-To: [^\r\n]*\r\n)*)"
+    rb"Received: from (?P<helo>[^\r\n]*) \(\[(?P<peer>[^\r\n]*)\]\)\r\n"
+    rb"\tby [^\r\n]* with ESMTP id (?P<id>[0-9a-f-]+)(?: for <[^\r\n]*>)?;\r\n"
+    rb"\t(?P<date>[^\r\n]*)\r\n"
+)
+TRACE_READ_BYTES = 64 * 1024  # covers MAX_RECIPIENTS Delivered-To lines
+
+
+def trace_envelope(head: bytes, spool_id: str, size: int) -> InboundEnvelope | None:
+    """Rebuild the envelope from the trace headers we wrote; None if the file is not ours."""
+    match = _TRACE.match(head)
+    if match is None or match["id"].decode() != spool_id:
+        return None  # an IMAP copy, or not written by this handler: the sweep sets it aside
+    text = {k: v.decode("utf-8", "surrogateescape") for k, v in match.groupdict().items()}
+    rcpts = tuple(line[len("Delivered-To: ") :] for line in text["rcpts"].split("\r\n") if line)
+    try:
+        received_at = email.utils.parsedate_to_datetime(text["date"]).timestamp()
+    except (TypeError, ValueError):
+        received_at = 0.0
+    return InboundEnvelope(
+        spool_id=spool_id, mail_from=text["sender"], rcpt_tos=rcpts, peer=text["peer"],
+        helo=text["helo"], received_at=received_at, size=size,
+    )  # fmt: skip
 
 
 def _clean(text: str) -> str:
@@ -211,10 +252,6 @@ class SmtpServer:
         self._server = await loop.create_server(self._factory, self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
 
-    def handler_spool_prepare(self) -> None:
-        """Create the spool directories (blocking)."""
-        self.handler._spool.prepare()
-
     def close(self) -> None:
         """Stop accepting connections; new transactions get 421."""
         self.handler.closing = True
@@ -237,6 +274,14 @@ class _TrackedSMTP(SMTP):
     """SMTP session: registers itself for shutdown and reads DATA in large chunks."""
 
     registry: set[SMTP]
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        # Nearly every MAIL FROM / RCPT TO is a plain <local@domain>: matched here at a tenth of
+        # the cost of aiosmtpd's RFC 5322 parser, which still handles everything else.
+        match = _PLAIN_PATH.match(arg)
+        if match is None or len(match["local"]) > (self.local_part_limit or len(match["local"])):
+            return super()._getaddr(arg)
+        return match["addr"], arg[match.end() :].lstrip()
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:  # noqa: N802 (aiosmtpd command name)

@@ -7,8 +7,11 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import SpoolError
+
+T = TypeVar("T")
 
 
 def fsync_dir(directory: Path) -> None:
@@ -79,18 +82,32 @@ class Spool:
         """List stored ids in arrival order (blocking)."""
         return sorted(p.stem for p in self.directory.glob(f"*{self.suffix}"))
 
-    async def sweep(self, is_committed: Callable[[str], Awaitable[bool]]) -> list[str]:
-        """Drop tmp leftovers and move files never committed to `orphans/`; return their ids."""
+    async def sweep(
+        self,
+        is_committed: Callable[[str], Awaitable[bool]],
+        recover: Callable[[Path, str], T | None] | None = None,
+    ) -> tuple[list[T], list[str]]:
+        """Drop tmp leftovers; return what `recover` claims of the uncommitted files, and the
+        ids of the rest, which are moved to `orphans/`."""
         # A file can be on disk without a committed event when the process died between the
-        # fsync and the commit: the client got no 250 and will retry (RFC 5321 §4.5.4.1), so
-        # importing it would create a duplicate. It is kept aside, never deleted.
+        # fsync and the commit. An SMTP file may already have had its 250 (sent once spooled):
+        # `recover` rebuilds its envelope so it is committed now; had it no 250, the client's
+        # retry is dropped as a duplicate of it. An IMAP file is fetched again (its cursor was
+        # not advanced), so it is kept aside, never deleted.
         for leftover in (self.directory / "tmp").iterdir():
             leftover.unlink(missing_ok=True)
+        recovered: list[T] = []
         orphans = []
         for spool_id in self.ids():
-            if not await is_committed(spool_id):
-                self.path(spool_id).rename(self.directory / "orphans" / f"{spool_id}{self.suffix}")
-                orphans.append(spool_id)
+            if await is_committed(spool_id):
+                continue
+            path = self.path(spool_id)
+            claimed = recover(path, spool_id) if recover is not None else None
+            if claimed is not None:
+                recovered.append(claimed)
+                continue
+            path.rename(self.directory / "orphans" / f"{spool_id}{self.suffix}")
+            orphans.append(spool_id)
         if orphans:
             fsync_dir(self.directory)
-        return orphans
+        return recovered, orphans

@@ -14,7 +14,9 @@ _TOKEN = re.compile(r"\[REF-([0-9A-Z]{6,12})\]", re.IGNORECASE)
 
 def new_reference(length: int = 6) -> str:
     """Return a fresh reference such as `REF-7K3M9Q` (32**6 ≈ 10**9 values)."""
-    return "REF-" + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    # One read of the system's random source, not one per character (256 is a multiple of 32,
+    # so taking each byte modulo 32 keeps every character equally likely).
+    return "REF-" + "".join(_ALPHABET[b % 32] for b in secrets.token_bytes(length))
 
 
 def subject_reference(subject: str) -> str | None:
