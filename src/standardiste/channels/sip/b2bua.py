@@ -27,6 +27,7 @@ from .call import Call
 from .dialog import DialogId
 from .leg import Leg
 from .message import SipRequest, SipResponse
+from .overload import LoopLagMonitor
 from .timers import DrainingScheduler, LoopScheduler, Scheduler, TimerConfig
 from .transaction import Addr, InviteServerTransaction, ServerTransaction
 from .transport import ALLOW, SipEndpoint
@@ -62,8 +63,10 @@ class B2BUA:
         user_agent: str = "Standardiste",
         ring_timeout: float | None = None,
         refer_bye_delay: float = 1.0,
+        overload: LoopLagMonitor | None = None,
     ) -> None:
         self.host = host
+        self.overload = overload
         self.handler = handler
         self.registrar = registrar
         self.endpoint = SipEndpoint(host, port, None, user_agent=user_agent)
@@ -89,8 +92,10 @@ class B2BUA:
         return self.endpoint.port
 
     async def start(self) -> None:
-        """Bind the UDP socket."""
+        """Bind the UDP socket (and start watching for overload)."""
         await self.endpoint.start()
+        if self.overload is not None:
+            self.overload.start()
         host = self._advertise or self.host
         self.contact = Address(SipUri(user="standardiste", host=host, port=self.port))
         self.sent_by = f"{host}:{self.port}"
@@ -99,11 +104,15 @@ class B2BUA:
         """Stop every transaction and close the socket (calls are dropped, not BYE'd)."""
         self.layer.close()
         self.endpoint.close()
+        if self.overload is not None:
+            self.overload.close()
         for task in self._tasks:
             task.cancel()
 
     async def wait_closed(self) -> None:
         """Wait for the socket and the hook tasks to finish."""
+        if self.overload is not None:
+            await self.overload.wait_closed()
         await self.endpoint.wait_closed()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -158,6 +167,14 @@ class B2BUA:
             return
         if request.method == "INVITE":
             assert isinstance(tx, InviteServerTransaction)
+            guard = self.overload
+            if guard is not None and guard.overloaded:
+                # §21.5.4: temporarily overloaded; the caller (or its proxy) tries later.
+                guard.refused += 1
+                resp = request.create_response(503)
+                resp.add_header("Retry-After", str(guard.retry_after_s))
+                tx.respond(resp)
+                return
             self._new_call(tx, arrival)
         elif request.method == "REGISTER" and self.registrar is not None:
             self.spawn(self._register(tx, request))  # type: ignore[arg-type]

@@ -56,6 +56,9 @@ class VoiceConfig(_Model):
     ring_margin_s: float = Field(2.0, ge=0)  # the domain's offer timer decides; SIP is a backstop
     #: a paused recording (card number read out, PCI DSS) resumes by itself after this (R-REC-8)
     recording_max_pause_s: float = Field(120.0, gt=0, le=900)
+    #: new calls get 503 + Retry-After while the event loop lags more than this (0: never)
+    overload_lag_ms: float = Field(200.0, ge=0)
+    overload_retry_after_s: int = Field(5, ge=1, le=3600)
 
     def entry(self, number: str) -> Entry | None:
         """Return the entry point for a dialled number."""

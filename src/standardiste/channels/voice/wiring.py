@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from standardiste.channels.sip.b2bua import B2BUA
+from standardiste.channels.sip.overload import LoopLagMonitor
 from standardiste.channels.sip.registrar import Registrar
 
 from .adapter import VoiceAdapter
@@ -88,7 +89,12 @@ def wire_voice(runtime: Runtime) -> VoiceChannel | None:
         private_line=lambda vc: vc.entry in private_numbers,
         max_pause_s=cfg.recording_max_pause_s,
     )
-    b2bua = B2BUA(host, port, adapter, registrar=registrar)
+    overload = (
+        LoopLagMonitor(cfg.overload_lag_ms, retry_after_s=cfg.overload_retry_after_s)
+        if cfg.overload_lag_ms > 0
+        else None
+    )
+    b2bua = B2BUA(host, port, adapter, registrar=registrar, overload=overload)
     channel = VoiceChannel(plane, b2bua, adapter, runtime.service, lambda: runtime.governance)
     runtime.voice = channel
     runtime.extensions.append(channel)
