@@ -1,6 +1,7 @@
 """Benchmark the e-mail channel: durable inbound SMTP acceptance and IMAP import rates.
 
 Run: python bench/email_channel.py [--messages 400] [--clients 8] [--size 51200] [--repeat 3]
+     [--loop uvloop|asyncio]   (uvloop by default, as `standardiste serve` runs)
 Prints medians and ratios against references measured in the same run:
 aiosmtpd's plain Sink handler (no storage) for SMTP, a bare aioimaplib FETCH loop for IMAP.
 """
@@ -242,7 +243,7 @@ async def run(args: argparse.Namespace) -> None:
         dovecot.cleanup()
     kb = args.size // 1024
     print(f"\ninbound SMTP, {args.messages} msgs x {kb} KB, {args.clients} connections, "
-          f"median of {args.repeat}")  # fmt: skip
+          f"median of {args.repeat}, {args.loop} loop")  # fmt: skip
     print("msg/CPU-s: messages per second of server CPU (all its threads and worker processes)")
     labels = {
         "sink": "reference: aiosmtpd Sink (no storage)",
@@ -277,13 +278,20 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--size", type=int, default=50 * 1024)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     parser.add_argument("--client", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
         start, end = asyncio.run(client_load(args.client, args.messages, args.clients, args.size))
         print(start, end)
         return
-    asyncio.run(run(args))
+    factory = None
+    if args.loop == "uvloop":
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(run(args))
 
 
 if __name__ == "__main__":

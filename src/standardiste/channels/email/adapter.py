@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
@@ -26,6 +25,7 @@ from .parse import ParsedEmail, parse_email, parse_file
 from .ratelimit import RateLimiter
 from .route import EmailRouting
 from .smtp_in import InboundEnvelope
+from .spool import random_hex
 from .threading import ThreadMatch, find_conversation, new_reference, reply_subject
 
 CHANNEL = "email"
@@ -214,7 +214,7 @@ class EmailAdapter:
             reference = new_reference()
         queue_id = self._routing.queue_for(env.rcpt_tos, parsed.subject, parsed.text)
         data |= {
-            "conversation_id": "cv-" + secrets.token_hex(8), "reference": reference,
+            "conversation_id": "cv-" + random_hex(16), "reference": reference,
             "queue_id": queue_id, "contact_address": self._routing.contact_address(env.rcpt_tos),
         }  # fmt: skip
         attributes = {
@@ -228,7 +228,7 @@ class EmailAdapter:
     async def _create(
         self, queue_id: str, attributes: dict[str, Any], data: dict[str, Any]
     ) -> None:
-        iid = "em-" + secrets.token_hex(8)
+        iid = "em-" + random_hex(16)
         data |= {"interaction_id": iid, "queue_id": queue_id, "routed": True}
         event = Event(ev.EMAIL_RECEIVED, self._clock.wall(), data)
         await self._service.create_interaction(

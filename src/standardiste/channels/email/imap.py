@@ -243,7 +243,7 @@ class ImapImporter:
 
     async def _import(self, uidvalidity: int, uid: int, raw: bytes) -> None:
         spool_id = new_spool_id()
-        path = await asyncio.to_thread(self._spool.store, spool_id, [raw])
+        path = await self._spool.save(spool_id, [raw])
         env = InboundEnvelope(
             spool_id=spool_id, mail_from="", rcpt_tos=(self.account.contact_address,),
             peer=self.account.host, helo="imap", received_at=self._clock.wall(), size=len(raw),

@@ -132,7 +132,7 @@ class ContactHandler:
         helo = session.host_name or ""
         trace = self._trace_headers(spool_id, envelope, peer, helo, received_at)
         try:
-            path = await asyncio.to_thread(self.spool.store, spool_id, [trace, content])
+            path = await self.spool.save(spool_id, [trace, content])
         except SpoolError:
             log.exception("inbound spool write failed")
             return "452 4.3.1 Insufficient system storage"

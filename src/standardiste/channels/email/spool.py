@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-import secrets
+import random
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+from .dirsync import DirSync, fsync_dir
 from .errors import SpoolError
 
 T = TypeVar("T")
 
 
-def fsync_dir(directory: Path) -> None:
-    """Flush a directory entry so a rename survives a power loss."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def write_durably(
+    directory: Path, name: str, chunks: list[bytes], *, sync_dir: bool = True
+) -> Path:
+    """Write `chunks` to `directory/name` atomically and durably; return the final path.
 
-
-def write_durably(directory: Path, name: str, chunks: list[bytes]) -> Path:
-    """Write `chunks` to `directory/name` atomically and durably; return the final path."""
+    With `sync_dir=False` the rename is not yet durable: the caller fsyncs the directory
+    (see `DirSync`) before telling anyone the file is stored.
+    """
     # The file is invisible under its final name until it is complete and on disk, so a crash
     # leaves either nothing or a whole file (plus a stray tmp file swept at start-up).
     tmp_dir = directory / "tmp"
@@ -42,16 +41,28 @@ def write_durably(directory: Path, name: str, chunks: list[bytes]) -> Path:
         finally:
             os.close(fd)
         os.rename(tmp, final)
-        fsync_dir(directory)
+        if sync_dir:
+            fsync_dir(directory)
     except OSError as err:
         tmp.unlink(missing_ok=True)
         raise SpoolError(f"cannot store {name}: {err.strerror}") from err
     return final
 
 
+# Ids must be unique, not secret (access goes through authorisation, never through knowing an
+# id): a PRNG seeded from the system's source spares a system call per id.
+_IDS = random.Random()
+os.register_at_fork(after_in_child=_IDS.seed)  # a forked child must not repeat the parent's ids
+
+
+def random_hex(digits: int) -> str:
+    """Return `digits` random hexadecimal digits (for unique ids, not for secrets)."""
+    return f"{_IDS.getrandbits(4 * digits):0{digits}x}"
+
+
 def new_spool_id() -> str:
     """Return a sortable unique id: nanosecond time plus 48 random bits."""
-    return f"{time.time_ns():020d}-{secrets.token_hex(6)}"
+    return f"{time.time_ns():020d}-{random_hex(12)}"
 
 
 class Spool:
@@ -60,6 +71,7 @@ class Spool:
     def __init__(self, directory: Path, suffix: str = ".eml") -> None:
         self.directory = directory
         self.suffix = suffix
+        self._dir_sync = DirSync(directory)
 
     def prepare(self) -> None:
         """Create the directories (blocking: call from an executor or at start-up)."""
@@ -73,6 +85,18 @@ class Spool:
     def store(self, spool_id: str, chunks: list[bytes]) -> Path:
         """Store a message durably (blocking)."""
         return write_durably(self.directory, f"{spool_id}{self.suffix}", chunks)
+
+    async def save(self, spool_id: str, chunks: list[bytes]) -> Path:
+        """Store a message durably; concurrent saves share the directory fsync."""
+        name = f"{spool_id}{self.suffix}"
+        path = await asyncio.to_thread(write_durably, self.directory, name, chunks, sync_dir=False)
+        try:
+            await self._dir_sync.sync()
+        except SpoolError:
+            # Not known to be durable: nobody is told it is stored, so it must not turn up later.
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+            raise
+        return path
 
     def discard(self, spool_id: str) -> None:
         """Remove a message that was never acknowledged (blocking)."""
