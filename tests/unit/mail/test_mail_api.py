@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from io import BytesIO
 from types import SimpleNamespace
 
 import httpx
 import pytest
 from fastapi import FastAPI, Header
-from mail_fakes import MailChannel, small_png
+from mail_fakes import MailChannel, mail_centre_def, small_png
 from PIL import Image
 
 from standardiste.auth.principal import Principal
+from standardiste.auth.scope import ScopePolicy
+from standardiste.domain.model import Organisation
 from standardiste.web.api.mail import MailApiDeps, build_router
 from standardiste.web.errors import install_error_handlers
 
 USERS = {
     "clerk": Principal("u-clerk", "agent", agent_id="a9"),
     "agent": Principal("u-a1", "agent", agent_id="a1"),
-    "boss": Principal("u-boss", "supervisor"),
+    "boss": Principal("u-boss", "supervisor"),  # national
+    "near": Principal("u-near", "supervisor", scope_level="site", scope_id="tls"),
+    "far": Principal("u-far", "supervisor", scope_level="site", scope_id="par"),
+    "admin": Principal("u-adm", "admin", scope_level="site", scope_id="par"),
 }
+
+
+def _scope() -> ScopePolicy:
+    """The test centre with sites: general mail at Toulouse (with agent a1), the rest in Paris."""
+    base = mail_centre_def()
+    queues = {
+        q: replace(d, site_id="tls" if q == "mail-general" else "par")
+        for q, d in base.queues.items()
+    }
+    org = Organisation(team_site={"t1": "tls"}, site_region={"tls": "occ", "par": "idf"})
+    return ScopePolicy(replace(base, queues=queues, organisation=org))
+
+
+SCOPE = _scope()
 
 
 def header_principal(x_user: str = Header("")) -> Principal:
@@ -37,7 +57,7 @@ def app_for(ch: MailChannel, deps: MailApiDeps) -> FastAPI:
 
 @pytest.fixture
 async def client(channel: MailChannel) -> AsyncIterator[httpx.AsyncClient]:
-    deps = MailApiDeps(uploader=header_principal, reader=header_principal)
+    deps = MailApiDeps(uploader=header_principal, reader=header_principal, scope=lambda _: SCOPE)
     transport = httpx.ASGITransport(app=app_for(channel, deps))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
@@ -175,3 +195,18 @@ async def test_default_deps_require_a_session(channel: MailChannel) -> None:
         up = await c.post("/api/v1/mail/letters", files={"file": ("a.png", small_png())})
         assert up.status_code == 401
     assert channel.service.events == []
+
+
+async def test_supervisors_see_only_letters_of_their_scope(
+    client: httpx.AsyncClient, channel: MailChannel
+) -> None:
+    lid = (await upload(client, small_png(4))).json()["letter_id"]
+    queue = channel.service.centre.interactions[f"mail-{lid}"].queue_id
+    assert queue == "mail-general"  # at Toulouse
+    base = f"/api/v1/mail/letters/{lid}"
+    urls = [base, f"{base}/text", f"{base}/original", f"{base}/pages"]
+    for user, expected in (("near", 200), ("boss", 200), ("admin", 200), ("far", 404)):
+        codes = [(await client.get(u, headers={"x-user": user})).status_code for u in urls]
+        assert codes == [expected] * len(urls), user
+    far = await client.get(urls[0], headers={"x-user": "far"})
+    assert far.json()["error_id"] == "mail.letter_not_found"  # same as an unknown letter

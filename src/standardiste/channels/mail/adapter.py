@@ -74,6 +74,10 @@ class MailAdapter:
                 return iid
             raise
 
+    def work_item(self, interaction_id: str) -> Any | None:
+        """Return the letter's interaction (queue, agent, status), if the core holds it."""
+        return self._service.centre.interactions.get(interaction_id)
+
     def assigned_agent(self, interaction_id: str) -> str | None:
         """Return the agent working on the interaction, if any."""
         item = self._service.centre.interactions.get(interaction_id)

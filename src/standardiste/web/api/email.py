@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from standardiste.channels.email.adapter import EmailAdapter
@@ -19,6 +19,7 @@ from standardiste.channels.email.config import CannedResponse
 from standardiste.channels.email.conversations import Conversation
 from standardiste.channels.email.parse import attachment_bytes, parse_file
 from standardiste.domain.errors import InvalidRequest, NotFound
+from standardiste.web.api.channel_scope import ScopeLike, items_in_scope, runtime_scope
 from standardiste.web.deps import STAFF_ROLES, require_roles, restricted_agent
 
 
@@ -31,6 +32,8 @@ class EmailApiDeps:
         default_factory=lambda: require_roles("supervisor", "admin")
     )
     restricted_agent: Callable[[Any], str | None] = restricted_agent
+    #: Which queues and agents a supervisor may see (the running centre's policy).
+    scope: Callable[[Request], ScopeLike] = runtime_scope
 
 
 class AttachmentIn(BaseModel):
@@ -73,13 +76,17 @@ def build_router(
     router = APIRouter(prefix="/api/v1/email", tags=["email"])
     interactions = adapter.interactions
 
-    def conversation_for(conv_id: str | None, principal: Any) -> Conversation:
+    def conversation_for(conv_id: str | None, principal: Any, request: Request) -> Conversation:
         conv = adapter.index.conversations.get(conv_id or "")
         only = deps.restricted_agent(principal)
         if conv is not None and only is not None:
             mine = any(getattr(interactions().get(i), "agent_id", None) == only
                        for i in conv.interactions)  # fmt: skip
             conv = conv if only and mine else None
+        elif conv is not None:
+            items = [interactions().get(i) for i in conv.interactions]
+            if not items_in_scope(deps.scope(request), principal, [conv.queue_id], items):
+                conv = None
         if conv is None:
             # Same answer as an unknown id: an agent learns nothing about others' mail.
             raise NotFound("email.not_found", "no such conversation or message")
@@ -87,10 +94,10 @@ def build_router(
 
     @router.get("/interactions/{interaction_id}")
     async def conversation(
-        interaction_id: str, principal: Any = Depends(deps.reader)
+        interaction_id: str, request: Request, principal: Any = Depends(deps.reader)
     ) -> dict[str, Any]:
         conv = adapter.index.of_interaction(interaction_id)
-        conv = conversation_for(conv.id if conv else None, principal)
+        conv = conversation_for(conv.id if conv else None, principal, request)
         return {
             "conversation_id": conv.id, "reference": conv.reference, "queue_id": conv.queue_id,
             "correspondent": conv.correspondent, "contact_address": conv.contact_address,
@@ -105,8 +112,10 @@ def build_router(
         }  # fmt: skip
 
     @router.get("/messages/{spool_id}")
-    async def message(spool_id: str, principal: Any = Depends(deps.reader)) -> dict[str, Any]:
-        conversation_for(adapter.index.message_conversation.get(spool_id), principal)
+    async def message(
+        spool_id: str, request: Request, principal: Any = Depends(deps.reader)
+    ) -> dict[str, Any]:
+        conversation_for(adapter.index.message_conversation.get(spool_id), principal, request)
         parsed = await asyncio.to_thread(parse_file, message_path(spool_id), attachment_cap)
         body = asdict(parsed)
         # `html` is already sanitised by nh3; the desktop must still show it in a sandboxed
@@ -114,8 +123,10 @@ def build_router(
         return body | {"id": spool_id, "thread_ids": list(parsed.thread_ids)}
 
     @router.get("/messages/{spool_id}/raw")
-    async def raw(spool_id: str, principal: Any = Depends(deps.reader)) -> Response:
-        conversation_for(adapter.index.message_conversation.get(spool_id), principal)
+    async def raw(
+        spool_id: str, request: Request, principal: Any = Depends(deps.reader)
+    ) -> Response:
+        conversation_for(adapter.index.message_conversation.get(spool_id), principal, request)
         data = await asyncio.to_thread(message_path(spool_id).read_bytes)
         disposition = f'attachment; filename="{spool_id}.eml"'
         return Response(
@@ -124,9 +135,9 @@ def build_router(
 
     @router.get("/messages/{spool_id}/attachments/{index}")
     async def attachment(
-        spool_id: str, index: int, principal: Any = Depends(deps.reader)
+        spool_id: str, index: int, request: Request, principal: Any = Depends(deps.reader)
     ) -> Response:
-        conversation_for(adapter.index.message_conversation.get(spool_id), principal)
+        conversation_for(adapter.index.message_conversation.get(spool_id), principal, request)
         raw_bytes = await asyncio.to_thread(message_path(spool_id).read_bytes)
         data = await asyncio.to_thread(attachment_bytes, raw_bytes, index, attachment_cap)
         if data is None:
@@ -139,10 +150,11 @@ def build_router(
 
     @router.post("/interactions/{interaction_id}/reply", status_code=202)
     async def reply(
-        interaction_id: str, body: ReplyBody, principal: Any = Depends(deps.reader)
-    ) -> dict[str, Any]:
+        interaction_id: str, body: ReplyBody, request: Request,
+        principal: Any = Depends(deps.reader),
+    ) -> dict[str, Any]:  # fmt: skip
         conv = adapter.index.of_interaction(interaction_id)
-        conversation_for(conv.id if conv else None, principal)
+        conversation_for(conv.id if conv else None, principal, request)
         if bool(body.text) == bool(body.canned):
             raise InvalidRequest("email.reply_body", "give either `text` or `canned`")
         reply_id = await adapter.reply(

@@ -25,6 +25,7 @@ from standardiste.channels.mail.letters import COMMITTED_JSON, OCR_JSON, LetterS
 from standardiste.channels.mail.ocr import OcrResult
 from standardiste.channels.mail.pages import page_name
 from standardiste.domain.errors import InvalidRequest
+from standardiste.web.api.channel_scope import ScopeLike, items_in_scope, runtime_scope
 from standardiste.web.deps import STAFF_ROLES, Forbidden, require_roles, restricted_agent
 
 _CHUNK = 1 << 20
@@ -41,6 +42,8 @@ class MailApiDeps:
     principal_id: Callable[[Any], str | None] = lambda p: getattr(p, "user_id", None)
     #: Agent id whose letters only this principal may see and complete (None: no restriction).
     restricted_agent: Callable[[Any], str | None] = restricted_agent
+    #: Which queues and agents a supervisor may see (the running centre's policy).
+    scope: Callable[[Request], ScopeLike] = runtime_scope
 
 
 class OutcomeBody(BaseModel):
@@ -57,7 +60,7 @@ def build_router(
     """Return the `/api/v1/mail` router; errors are DomainErrors for the app's handler."""
     router = APIRouter(prefix="/api/v1/mail", tags=["mail"])
 
-    async def visible(letter_id: str, principal: Any) -> dict[str, Any] | None:
+    async def visible(letter_id: str, principal: Any, request: Request) -> dict[str, Any] | None:
         """Return the commit marker after checking that the principal may see the letter."""
         await asyncio.to_thread(store.metadata, letter_id)
         done = await asyncio.to_thread(store.read_json, letter_id, COMMITTED_JSON)
@@ -67,7 +70,18 @@ def build_router(
             if not only or assigned != only:
                 # Same answer as an unknown id: an agent learns nothing about others' letters.
                 raise LetterNotFound("no such letter", letter_id=letter_id)
+        elif not _in_scope(deps.scope(request), principal, done):
+            raise LetterNotFound("no such letter", letter_id=letter_id)
         return done
+
+    def _in_scope(scope: ScopeLike, principal: Any, done: dict[str, Any] | None) -> bool:
+        if done is None:
+            # Not routed yet, so no queue to judge by: only centre-wide staff see it (the
+            # mailroom's upload answer carries what the uploader needs).
+            wide = getattr(principal, "role", None) in ("admin", "dpo")
+            return wide or getattr(principal, "scope_level", None) == "national"
+        item = adapter.work_item(done["interaction_id"])
+        return items_in_scope(scope, principal, [done.get("queue_id")], [item])
 
     @router.post("/letters", status_code=201)
     async def upload(request: Request, principal: Any = Depends(deps.uploader)) -> Response:
@@ -88,16 +102,20 @@ def build_router(
         return JSONResponse(result.as_dict(), status_code=200 if result.duplicate else 201)
 
     @router.get("/letters/{letter_id}")
-    async def letter(letter_id: str, principal: Any = Depends(deps.reader)) -> dict[str, Any]:
+    async def letter(
+        letter_id: str, request: Request, principal: Any = Depends(deps.reader)
+    ) -> dict[str, Any]:
         """Return a letter's metadata and its work item."""
-        done = await visible(letter_id, principal)
+        done = await visible(letter_id, principal, request)
         meta = await asyncio.to_thread(store.metadata, letter_id)
         return meta | {"committed": done}
 
     @router.get("/letters/{letter_id}/pages")
-    async def pages(letter_id: str, principal: Any = Depends(deps.reader)) -> list[dict[str, Any]]:
+    async def pages(
+        letter_id: str, request: Request, principal: Any = Depends(deps.reader)
+    ) -> list[dict[str, Any]]:
         """List the pages with their image and text URLs."""
-        await visible(letter_id, principal)
+        await visible(letter_id, principal, request)
         meta = await asyncio.to_thread(store.metadata, letter_id)
         ocr = await _ocr(store, letter_id)
         status = {p.page: p.status for p in ocr.pages}
@@ -114,10 +132,10 @@ def build_router(
 
     @router.get("/letters/{letter_id}/pages/{page}/image")
     async def page_image(
-        letter_id: str, page: int, principal: Any = Depends(deps.reader)
+        letter_id: str, page: int, request: Request, principal: Any = Depends(deps.reader)
     ) -> FileResponse:
         """Serve one rendered page as PNG."""
-        await visible(letter_id, principal)
+        await visible(letter_id, principal, request)
         path = store.pages_dir(letter_id) / page_name(page)
         if page < 1 or not await asyncio.to_thread(path.is_file):
             raise PageNotFound("no such page", letter_id=letter_id, page=page)
@@ -125,36 +143,40 @@ def build_router(
 
     @router.get("/letters/{letter_id}/pages/{page}/text")
     async def page_text(
-        letter_id: str, page: int, principal: Any = Depends(deps.reader)
+        letter_id: str, page: int, request: Request, principal: Any = Depends(deps.reader)
     ) -> dict[str, Any]:
         """Return the OCR text of one page."""
-        await visible(letter_id, principal)
+        await visible(letter_id, principal, request)
         for p in (await _ocr(store, letter_id)).pages:
             if p.page == page:
                 return {"page": p.page, "status": p.status, "text": p.text, "error": p.error}
         raise PageNotFound("no OCR text for this page", letter_id=letter_id, page=page)
 
     @router.get("/letters/{letter_id}/text")
-    async def text(letter_id: str, principal: Any = Depends(deps.reader)) -> dict[str, Any]:
+    async def text(
+        letter_id: str, request: Request, principal: Any = Depends(deps.reader)
+    ) -> dict[str, Any]:
         """Return the OCR text of the whole letter, per page and joined."""
-        await visible(letter_id, principal)
+        await visible(letter_id, principal, request)
         ocr = await _ocr(store, letter_id)
         return ocr.as_dict() | {"text": ocr.text}
 
     @router.get("/letters/{letter_id}/original")
-    async def original(letter_id: str, principal: Any = Depends(deps.reader)) -> FileResponse:
+    async def original(
+        letter_id: str, request: Request, principal: Any = Depends(deps.reader)
+    ) -> FileResponse:
         """Serve the scan exactly as received."""
-        await visible(letter_id, principal)
+        await visible(letter_id, principal, request)
         meta = await asyncio.to_thread(store.metadata, letter_id)
         path = await asyncio.to_thread(store.original_path, letter_id)
         return FileResponse(path, media_type=LetterFormat(meta["format"]).media_type)
 
     @router.post("/letters/{letter_id}/outcome", status_code=204)
     async def outcome(
-        letter_id: str, body: OutcomeBody, principal: Any = Depends(deps.reader)
+        letter_id: str, body: OutcomeBody, request: Request, principal: Any = Depends(deps.reader)
     ) -> Response:
         """Record how the letter was dealt with and complete its work item."""
-        done = await visible(letter_id, principal)
+        done = await visible(letter_id, principal, request)
         if done is None:
             raise LetterNotCommitted("the letter has no work item yet", letter_id=letter_id)
         if deps.restricted_agent(principal) is None:
