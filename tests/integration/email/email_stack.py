@@ -29,6 +29,7 @@ class EmailStack:
         self, data_dir: Path, *, smtp_port: int = 0, relay_port: int | None = None,
         ack: bool = False, sender_limit: int = 10_000, backoff_s: float = 0.05,
         executor: Executor | None = None, ack_after_commit: bool = False,
+        tls: tuple[Path, Path] | None = None, require_starttls: bool = False,
     ) -> None:  # fmt: skip
         self.data_dir = data_dir
         self.clock = SystemClock()
@@ -45,7 +46,9 @@ class EmailStack:
                           max_backoff_s=backoff_s * 4)  # fmt: skip
         settings = EmailSettings(
             smtp=SmtpListen(port=smtp_port, max_bytes=40 * 2**20, sender_limit=sender_limit,
-                            ack_after_commit=ack_after_commit),
+                            ack_after_commit=ack_after_commit,
+                            tls_cert=tls[0] if tls else None, tls_key=tls[1] if tls else None,
+                            require_starttls=require_starttls),
             relay=relay, ack=Ack(enabled=ack, template=ACK, from_name="Centre des impôts"),
             domain="impots.example",
         )  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import ssl
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from pathlib import Path
@@ -87,8 +88,11 @@ class EmailChannel:
                 clock=clock, sender_limiter=RateLimiter(clock, s.sender_limit, s.sender_window_s),
                 hostname=s.hostname,
             )  # fmt: skip
-            self.smtp = SmtpServer(handler, host=s.host, port=s.port, max_size=s.max_bytes,
-                                   hostname=s.hostname)  # fmt: skip
+            self.smtp = SmtpServer(
+                handler, host=s.host, port=s.port, max_size=s.max_bytes, hostname=s.hostname,
+                tls_context=tls_context(s.tls_cert, s.tls_key) if s.tls_cert else None,
+                require_starttls=s.require_starttls,
+            )  # fmt: skip
         cursors = JsonCursorStore(root / "imap-cursors")
         self.importers = [
             ImapImporter(
@@ -183,6 +187,14 @@ class EmailChannel:
         key = next((i.account.key for i in self.importers if i.status is status), "")
         data = {"mailbox": key, "status": status.state, "message": status.message}
         await self._service.record([Event(ev.EMAIL_IMAP_STATUS, self._clock.wall(), data)])
+
+
+def tls_context(cert: Path, key: Path | None) -> ssl.SSLContext:
+    """Return the server context for STARTTLS: TLS 1.2 or later, the given PEM cert and key."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)  # fails at start-up, not at the first STARTTLS
+    return context
 
 
 def _recoverable(path: Path, spool_id: str) -> tuple[Path, InboundEnvelope] | None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from .route import EmailRouting, KeywordRule
 
@@ -34,6 +35,20 @@ class SmtpListen(_Model):
     # false: 250 once the message is fsync'ed in the spool (the durability point), parse and
     # commit right after; true: 250 only once the event log has committed it (slower).
     ack_after_commit: bool = False
+    # STARTTLS (RFC 3207) is offered when a certificate and its key (PEM files) are given.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # Refuse mail over a clear connection (530). Off by default: RFC 3207 §4 forbids a
+    # publicly-referenced server to require TLS, senders that cannot do it would lose mail.
+    require_starttls: bool = False
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> SmtpListen:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("email.smtp: give both tls_cert and tls_key, or neither")
+        if self.require_starttls and self.tls_cert is None:
+            raise ValueError("email.smtp: require_starttls needs tls_cert and tls_key")
+        return self
 
 
 class Relay(_Model):

@@ -7,6 +7,7 @@ import contextlib
 import email.utils
 import logging
 import re
+import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +131,8 @@ class ContactHandler:
         received_at = self._clock.wall()
         peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
         helo = session.host_name or ""
-        trace = self._trace_headers(spool_id, envelope, peer, helo, received_at)
+        tls = getattr(session, "ssl", None) is not None
+        trace = self._trace_headers(spool_id, envelope, peer, helo, received_at, tls)
         try:
             path = await self.spool.save(spool_id, [trace, content])
         except SpoolError:
@@ -156,11 +158,13 @@ class ContactHandler:
         return f"250 2.0.0 OK queued as {message_id}"
 
     def _trace_headers(
-        self, spool_id: str, envelope: Envelope, peer: str, helo: str, received_at: float
-    ) -> bytes:
+        self, spool_id: str, envelope: Envelope, peer: str, helo: str, received_at: float,
+        tls: bool,
+    ) -> bytes:  # fmt: skip
         # RFC 5321 §4.4: the final-delivery server adds Return-Path and a Received line.
         sender = envelope.mail_from or ""
         date = email.utils.formatdate(received_at)
+        protocol = "ESMTPS" if tls else "ESMTP"  # RFC 3848: "ESMTPS" records TLS
         for_clause = f" for <{envelope.rcpt_tos[0]}>" if len(envelope.rcpt_tos) == 1 else ""
         # Delivered-To (one per accepted recipient, all of them our contact addresses) keeps
         # the envelope in the file, so a message spooled but not yet committed can be
@@ -169,7 +173,7 @@ class ContactHandler:
         lines = (
             f"Return-Path: <{sender}>\r\n{delivered}"
             f"Received: from {_clean(helo)} ([{peer}])\r\n"
-            f"\tby {self._hostname} with ESMTP id {spool_id}{for_clause};\r\n"
+            f"\tby {self._hostname} with {protocol} id {spool_id}{for_clause};\r\n"
             f"\t{date}\r\n"
         )
         return lines.encode("utf-8", "surrogateescape")
@@ -182,7 +186,7 @@ _PLAIN_PATH = re.compile(
 _TRACE = re.compile(
     rb"Return-Path: <(?P<sender>[^\r\n]*)>\r\n(?P<rcpts>(?:Delivered-To: [^\r\n]*\r\n)*)"
     rb"Received: from (?P<helo>[^\r\n]*) \(\[(?P<peer>[^\r\n]*)\]\)\r\n"
-    rb"\tby [^\r\n]* with ESMTP id (?P<id>[0-9a-f-]+)(?: for <[^\r\n]*>)?;\r\n"
+    rb"\tby [^\r\n]* with ESMTPS? id (?P<id>[0-9a-f-]+)(?: for <[^\r\n]*>)?;\r\n"
     rb"\t(?P<date>[^\r\n]*)\r\n"
 )
 TRACE_READ_BYTES = 64 * 1024  # covers MAX_RECIPIENTS Delivered-To lines
@@ -222,6 +226,8 @@ class SmtpServer:
         max_size: int = 30 * 1024 * 1024,
         hostname: str = "standardiste.localhost",
         idle_timeout_s: float = 300.0,
+        tls_context: ssl.SSLContext | None = None,
+        require_starttls: bool = False,
     ) -> None:
         self.handler = handler
         self.host = host
@@ -229,6 +235,8 @@ class SmtpServer:
         self._max_size = max_size
         self._hostname = hostname
         self._idle_timeout_s = idle_timeout_s
+        self._tls_context = tls_context
+        self._require_starttls = require_starttls
         self._server: asyncio.base_events.Server | None = None
         self._sessions: set[SMTP] = set()
 
@@ -241,6 +249,8 @@ class SmtpServer:
             hostname=self._hostname,
             ident="Standardiste ESMTP",
             timeout=self._idle_timeout_s,
+            tls_context=self._tls_context,  # STARTTLS is advertised only with a context
+            require_starttls=self._require_starttls,
         )
         smtp.registry = self._sessions
         return smtp
