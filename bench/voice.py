@@ -265,6 +265,8 @@ class FullServer:
     async def start(self) -> None:
         """Start the server, wait for /healthz, log every agent in and make it ready."""
         cmd = [sys.executable, "-m", "standardiste.cli", "serve"]  # on uvloop, as shipped
+        if os.environ.get("BENCH_CPROFILE"):  # main thread, deterministic: written at exit
+            cmd[1:1] = ["-m", "cProfile", "-o", os.environ["BENCH_CPROFILE"]]
         cmd += ["--config", str(bench_config(self.folder, self.agents))]
         cmd += ["--db", f"sqlite:///{self.folder / 'sd.db'}", "--data-dir", str(self.folder)]
         cmd += ["--http", f"{HOST}:{HTTP_PORT}", "--sip", f"{HOST}:{SUT_SIP}"]

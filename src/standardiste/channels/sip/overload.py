@@ -38,7 +38,7 @@ class LagGate:
 class LoopLagMonitor:
     """Measure how late the event loop wakes a sleeper; `overloaded` drives admission."""
 
-    def __init__(self, high_ms: float, *, period_s: float = 0.02, retry_after_s: int = 5) -> None:
+    def __init__(self, high_ms: float, *, period_s: float = 0.05, retry_after_s: int = 5) -> None:
         self.gate = LagGate(high_ms / 1000, high_ms / 4000)
         self.period_s = period_s
         self.retry_after_s = retry_after_s

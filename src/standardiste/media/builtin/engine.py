@@ -124,6 +124,21 @@ class Engine:
             return {"id": ep.id, "host": self._host, "port": port}
         raise PortsExhaustedError("every port of the range is in use")
 
+    async def create_endpoints(self, n: int) -> list[dict[str, Any]]:
+        """Bind up to `n` spare endpoints ahead of need (fewer when the range runs out)."""
+        made: list[dict[str, Any]] = []
+        for _ in range(n):
+            try:
+                made.append(await self.create_endpoint("", ""))
+            except PortsExhaustedError:
+                break
+        return made
+
+    def assign(self, ep: int, call_id: str, leg: str) -> None:
+        """Give a spare endpoint to a call."""
+        e = self._ep(ep)
+        e.call_id, e.leg = call_id, leg
+
     def _ep(self, ep_id: int) -> RtpEndpoint:
         """Look an endpoint up."""
         try:
@@ -322,8 +337,10 @@ class Engine:
     def stats(self) -> dict[str, Any]:
         """Return counters for monitoring and benchmarks."""
         eps = self._endpoints.values()
+        spare = sum(1 for e in eps if not e.call_id)
         return {
-            "endpoints": len(self._endpoints),
+            "endpoints": len(self._endpoints) - spare,
+            "spare": spare,
             "rx": sum(e.rx for e in eps),
             "tx": sum(e.tx for e in eps),
             "dropped": sum(e.dropped for e in eps),

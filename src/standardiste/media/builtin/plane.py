@@ -26,6 +26,7 @@ from standardiste.media.plane import (
 
 from .client import WorkerClient
 from .sink import RecordingSink
+from .spares import SparePool
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class BuiltinMediaPlane:
         pause_mode: PauseMode = PauseMode.SILENCE,
         jitter_s: float = 0.08,
         cpus: Sequence[int] | None = None,
+        spare: int = 16,
     ) -> None:
         if moh is None:
             from standardiste.media.prompts import MUSIC_ON_HOLD
@@ -79,6 +81,11 @@ class BuiltinMediaPlane:
                 cpu=cpus[i % len(cpus)] if cpus else None,
             )
             for i, rng in enumerate(split_ports(ports[0], ports[1], workers))
+        ]
+        # Spare endpoints: at most a quarter of each worker's ports (two per RTP/RTCP pair).
+        slots = [(hi - lo + 1) // 2 for lo, hi in split_ports(ports[0], ports[1], workers)]
+        self._spares = [
+            SparePool(w, min(spare, n // 4)) for w, n in zip(self._workers, slots, strict=True)
         ]
         self._call_worker: dict[str, WorkerClient] = {}
         self._call_eps: dict[str, set[str]] = {}
@@ -101,6 +108,7 @@ class BuiltinMediaPlane:
         self._closed.clear()
         self._closing = False
         await asyncio.gather(*(w.start() for w in self._workers))
+        await asyncio.gather(*(pool.fill() for pool in self._spares))
 
     async def close(self) -> None:
         """Finalise recordings, resolve playbacks and stop the workers."""
@@ -110,6 +118,8 @@ class BuiltinMediaPlane:
                 await self.stop_recording(rec_id)
             except Exception:  # closing must go on: the file is finalised by the sink anyway
                 _LOGGER.exception("could not stop recording %s", rec_id)
+        for pool in self._spares:
+            await pool.close()
         await asyncio.gather(*(w.close() for w in self._workers))
         self._end_plays(None)
         self._closed.set()
@@ -133,7 +143,11 @@ class BuiltinMediaPlane:
         worker = self._call_worker.get(call_id)
         if worker is None:
             worker = min(self._workers, key=lambda w: w.endpoints)
-        res = await worker.call("create_endpoint", call_id=call_id, leg=Leg(leg).value)
+        res = await self._spares[worker.index].acquire()
+        if res is None:
+            res = await worker.call("create_endpoint", call_id=call_id, leg=Leg(leg).value)
+        else:
+            worker.notify("assign", ep=res["id"], call_id=call_id, leg=Leg(leg).value)
         ep_id = f"{worker.index}.{res['id']}"
         worker.endpoints += 1
         self._call_worker[call_id] = worker
@@ -317,6 +331,7 @@ class BuiltinMediaPlane:
             if entry is not None and not entry[1].done():
                 entry[1].set_result(bool(msg["completed"]))
         elif kind == "worker_exit":
+            self._spares[worker].free.clear()
             if not self._closing:
                 _LOGGER.warning("media worker %s exited", worker)
             self._end_plays(worker)

@@ -97,6 +97,8 @@ class WorkerServer:
 _OPS = frozenset(
     {
         "create_endpoint",
+        "create_endpoints",
+        "assign",
         "set_remote",
         "bridge",
         "unbridge",
