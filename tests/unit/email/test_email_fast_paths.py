@@ -11,7 +11,8 @@ from aiosmtpd.handlers import Sink
 from aiosmtpd.smtp import SMTP
 
 from standardiste.channels.email.headers import _SIMPLE, addresses, parsed_addresses
-from standardiste.channels.email.parse import _message, _parse, parse_email
+from standardiste.channels.email.mimetree import SinglePart, mime_tree
+from standardiste.channels.email.parse import _parse, parse_email
 from standardiste.channels.email.smtp_in import _TrackedSMTP
 from standardiste.channels.email.threading import _ALPHABET, new_reference
 
@@ -49,8 +50,24 @@ MESSAGES = {
 def test_single_part_shortcut_parses_like_the_feed_parser(name: str) -> None:
     raw = MESSAGES[name]
     full = _parse(email.message_from_bytes(raw, policy=email.policy.compat32), 1024)
-    assert _parse(_message(raw), 1024) == full
+    assert _parse(mime_tree(raw), 1024) == full
     assert parse_email(raw, attachment_cap=1024) == full
+
+
+B64 = (
+    b"Subject: b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+    b"\r\nJVBERi0xLjQK\r\n"
+)
+
+
+@pytest.mark.parametrize("raw", [QP, B64, corpus.wrong_charset(), corpus.eight_bit_headers()])
+def test_single_part_payload_matches_compat32(raw: bytes) -> None:
+    ours = mime_tree(raw)
+    theirs = email.message_from_bytes(raw, policy=email.policy.compat32)
+    assert isinstance(ours, SinglePart) and not ours.is_multipart()
+    assert ours.get_payload(decode=True) == theirs.get_payload(decode=True)
+    assert ours.get_payload() == theirs.get_payload()
+    assert ours.get_payload(decode=True) == theirs.get_payload(decode=True)  # after the str
 
 
 def test_big_plain_body_is_kept_whole() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import email.parser
 import email.policy
 from dataclasses import dataclass, field
 from email.message import Message
@@ -18,12 +17,12 @@ from .headers import (
     raw_token,
     repair,
 )
+from .mimetree import mime_tree
 from .sanitize import html_to_text, sanitize_html
 
 MAX_DEPTH = 128
 MAX_PARTS = 1000
 DEFAULT_ATTACHMENT_CAP = 20 * 1024 * 1024
-_HEADERS = email.parser.BytesHeaderParser(policy=email.policy.compat32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,25 +73,9 @@ def parse_email(raw: bytes, *, attachment_cap: int = DEFAULT_ATTACHMENT_CAP) -> 
     try:
         # compat32 builds the MIME tree twice as fast as policy.default; the headers that need
         # RFC 2047 or address parsing go through policy.default's registry (headers.py).
-        return _parse(_message(raw), attachment_cap)
+        return _parse(mime_tree(raw), attachment_cap)
     except Exception as err:  # noqa: BLE001 - a broken message must never block the queue
         return _fallback(raw, f"parse_failed: {type(err).__name__}: {err}")
-
-
-def _message(raw: bytes) -> Message:
-    """Build the MIME tree; a single-part body is attached whole instead of line by line."""
-    # The feed parser walks every body line (~0.5 ms for a 50 KB text mail) only to join them
-    # again; it is needed only when there are parts to find.
-    end = raw.find(b"\r\n\r\n")
-    if end >= 0:
-        head, body = raw[: end + 4], raw[end + 4 :]
-        msg = _HEADERS.parsebytes(head, headersonly=True)
-        # Anything left over means the parser ended the headers earlier (a bare-LF blank line,
-        # a line that is no header): let the full parser handle that message its own way.
-        if not msg.get_payload() and msg.get_content_maintype() not in ("multipart", "message"):
-            msg.set_payload(body.decode("ascii", "surrogateescape"))
-            return msg
-    return email.message_from_bytes(raw, policy=email.policy.compat32)
 
 
 def parse_file(path: Path, attachment_cap: int = DEFAULT_ATTACHMENT_CAP) -> ParsedEmail:
