@@ -75,7 +75,9 @@ class ReportAggregator:
         # The columnar copy of the sealed log for rebuilds, written by its own thread so the
         # incremental fold never waits for a segment.
         self.copy = (
-            None if copy_dir is None else segments.SegmentStore(copy_dir, engine, segment_size)
+            None
+            if copy_dir is None
+            else segments.SegmentStore(copy_dir, engine, segment_size, self._base.timezone)
         )
         self._copy_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-copy")
         self._sealing: Future[int] | None = None
@@ -243,9 +245,9 @@ class ReportAggregator:
         if copy is None and method == "set":
             recorded = segments.recall(self.engine)
             if recorded is not None:
-                copy = segments.SegmentStore(recorded, self.engine)
+                copy = segments.SegmentStore(recorded, self.engine, timezone=settings.timezone)
         if method == "sql" or copy is None:
             return SetRebuild(self.engine, settings).run()
         built = ColumnarRebuild(self.engine, settings, copy).run()
-        self._sealed = (built.seq // copy.size) * copy.size
+        self._sealed = 0  # the next commit checks where the copy ends
         return built

@@ -9,6 +9,8 @@ the database, then `rebuild.swap` replaces the aggregates in one short transacti
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 import duckdb
@@ -16,7 +18,7 @@ import pyarrow as pa
 from sqlalchemy import Engine, Table, func, select
 
 from standardiste.domain import events as ev
-from standardiste.reports import setsql, store
+from standardiste.reports import colsql, setsql, store
 from standardiste.reports.buckets import INTERVAL_S, Calendar
 from standardiste.reports.fold import FoldSettings
 from standardiste.reports.rebuild import (
@@ -31,40 +33,18 @@ from standardiste.reports.rebuild import (
     midnights_align,
     swap,
 )
-from standardiste.reports.schema import AGGREGATE_TABLES, rpt_queue, rpt_state, rpt_team
-from standardiste.reports.segments import TEXT_FIELDS, SegmentStore, read_typed
+from standardiste.reports.schema import (
+    AGGREGATE_TABLES,
+    QUEUE_COUNTERS,
+    TEAM_COUNTERS,
+    rpt_queue,
+    rpt_state,
+    rpt_team,
+)
+from standardiste.reports.segments import TEXT_FIELDS, Segment, SegmentStore, read_typed
 from standardiste.store.schema import events as events_table
 
-DUCK = setsql.Dialect("duckdb")
-_CODES = " ".join(f"WHEN '{kind}' THEN {code}" for kind, code in setsql.KIND_CODES.items())
-_Q, _E, _C = (setsql.KIND_CODES[k] for k in (ev.INTERACTION_QUEUED, ev.INTERACTION_ENDED,
-                                             ev.INTERACTION_CONNECTED))  # fmt: skip
-STAGE_EV = (
-    "CREATE VIEW rpt_x_ev AS SELECT iid, seq, ts, k, CASE WHEN k = 2 THEN queue_id END AS "
-    f"queue_id, CASE k WHEN {_Q} THEN cause WHEN {_E} THEN acw WHEN {_C} THEN agent_id END "
-    f"AS arg FROM (SELECT *, CASE kind {_CODES} ELSE 0 END AS k FROM ev "
-    "WHERE iid IS NOT NULL) WHERE k > 0"
-)
-# Folder._state: the team from the event, else the agent's; no span without state, duration,
-# team; logged-out time is not counted; the horizon clips the start.
-STAGE_SPANS = (
-    "CREATE TABLE rpt_x_span AS SELECT ts, start, team, state, reason FROM ("
-    "SELECT e.ts, greatest(e.ts - e.prev_duration_s, $horizon) AS start, "
-    "COALESCE(NULLIF(e.team_id, ''), a.team_id, '') AS team, e.prev_state AS state, "
-    "COALESCE(e.prev_reason, '') AS reason, e.prev_duration_s AS dur FROM ev e "
-    f"LEFT JOIN rpt_x_agent a ON a.agent_id = e.agent_id WHERE e.kind = '{ev.AGENT_STATE}') "
-    "WHERE state IS NOT NULL AND state <> '' AND state <> 'logged_out' "
-    "AND dur IS NOT NULL AND dur <> 0 AND team <> '' AND start < ts"
-)
-_B0, _BL = DUCK.bucket("start"), DUCK.bucket("ts")
-SPLIT_SPANS = (
-    "CREATE TABLE rpt_x_state AS SELECT b AS b15, team AS team_id, state, reason, "
-    f"SUM(least(ts, b + {INTERVAL_S}) - greatest(start, b)) AS seconds FROM ("
-    f"SELECT ts, start, team, state, reason, b0 + {INTERVAL_S} * unnest(range(cnt)) AS b FROM ("
-    f"SELECT *, {_B0} AS b0, ({_BL} - {_B0}) // {INTERVAL_S} "
-    f"+ CASE WHEN ts > {_BL} THEN 1 ELSE 0 END AS cnt FROM rpt_x_span)) "
-    "GROUP BY b, team, state, reason"
-)
+log = logging.getLogger(__name__)
 _DUCK_TYPES = {"VARCHAR": "VARCHAR", "BIGINT": "BIGINT", "FLOAT": "DOUBLE", "INTEGER": "BIGINT"}
 
 
@@ -90,6 +70,7 @@ class ColumnarRebuild:
 
     def run(self) -> Rebuilt:
         """Recompute every aggregate up to the last committed event; return the cursor."""
+        lap = _Laps()
         with self.engine.connect() as conn:
             upto = int(conn.execute(select(func.coalesce(func.max(events_table.c.seq), 0)))
                        .scalar_one())  # fmt: skip
@@ -97,13 +78,15 @@ class ColumnarRebuild:
         try:
             with self.segments.lock:  # no segment is rewritten while DuckDB reads them
                 chain = self.segments.seal(upto)
+                lap("copy")
                 with self.engine.connect() as conn:
                     tail = read_typed(conn, chain[-1].hi if chain else 0, upto)
-                self._source(duck, [str(s.path) for s in chain], tail)
-                self._compute(duck)
+                lap("tail")
+                self._source(duck, chain, tail)
+                self._compute(duck, lap)
                 folder = self._left_over(duck)
-                outputs = {t.name: duck.execute(f"SELECT * FROM {OUTPUTS[t.name]}").fetchall()
-                           for t in AGGREGATE_TABLES}  # fmt: skip
+                lap("left-over")
+                outputs = {t.name: self._rows(duck, t) for t in AGGREGATE_TABLES}
         finally:
             duck.close()
         with self.engine.connect() as conn:
@@ -114,24 +97,41 @@ class ColumnarRebuild:
                     marks = ", ".join("?" for _ in rows[0]) if rows else ""
                     store.run_rows(conn, f"INSERT INTO {OUTPUTS[target]} VALUES ({marks})", rows)
                 conn.commit()
+                lap("load")
                 open_tracks = swap(conn, self.settings, folder, upto)
+                lap("swap")
             finally:
                 conn.rollback()
                 drop_outputs(conn)
+        log.info("columnar rebuild to %d (%d segments, tail %d events): %s",
+                 upto, len(chain), tail.num_rows, lap)  # fmt: skip
         return Rebuilt(upto, open_tracks, len(folder.seen))
+
+    @staticmethod
+    def _rows(duck: duckdb.DuckDBPyConnection, table: Table) -> list[tuple[Any, ...]]:
+        # In key order: the database then appends to its B-trees rather than splitting pages.
+        keys = ", ".join(c.name for c in table.primary_key.columns)
+        return duck.execute(f"SELECT * FROM {OUTPUTS[table.name]} ORDER BY {keys}").fetchall()
 
     # -- steps ------------------------------------------------------------------------------
 
-    def _source(self, duck: duckdb.DuckDBPyConnection, files: list[str], tail: pa.Table) -> None:
+    def _source(
+        self, duck: duckdb.DuckDBPyConnection, chain: list[Segment], tail: pa.Table
+    ) -> None:
+        """Create views `ev`, `ixp` and `spanp`: segments' files plus the same of the tail."""
         duck.register("tail", tail)
-        if files:
-            listed = ", ".join(f"'{f}'" for f in files)
-            duck.execute(
-                f"CREATE VIEW ev AS SELECT * FROM read_parquet([{listed}]) "
-                "UNION ALL SELECT * FROM tail"
-            )
-        else:
-            duck.execute("CREATE VIEW ev AS SELECT * FROM tail")
+        tails = {  # the tail's interactions may have begun in a segment: `cont` for all
+            "ev": "tail",
+            "ixp": f"SELECT *, TRUE AS cont FROM ({colsql.ix_partial('tail')})",
+            "spanp": colsql.span_pieces("tail"),
+        }
+        for view, of_tail in tails.items():
+            files = [str(s.path if view == "ev" else s.part(view[:-1])) for s in chain]
+            source = f"SELECT * FROM {of_tail}" if view == "ev" else of_tail
+            if files:
+                listed = ", ".join(f"'{f}'" for f in files)
+                source = f"SELECT * FROM read_parquet([{listed}]) UNION ALL {source}"
+            duck.execute(f"CREATE VIEW {view} AS {source}")
         s = self.settings
         duck.execute(f"CREATE TABLE rpt_x_queue ({TEMP['rpt_x_queue']})")
         if s.queues:
@@ -143,16 +143,21 @@ class ColumnarRebuild:
         if s.agent_team:
             duck.executemany("INSERT INTO rpt_x_agent VALUES (?, ?)", list(s.agent_team.items()))
 
-    def _compute(self, duck: duckdb.DuckDBPyConnection) -> None:
-        duck.execute(STAGE_EV)
+    def _compute(self, duck: duckdb.DuckDBPyConnection, lap: _Laps) -> None:
         duck.execute(f"CREATE TABLE rpt_x_ix ({_duck_columns(setsql.IX_COLUMNS)})")
-        duck.execute(setsql.per_interaction())
+        for statement in colsql.ix_rows("SELECT * FROM ixp"):
+            duck.execute(statement)
+        lap("interactions")
         duck.execute(f"CREATE TABLE rpt_x_visit ({_duck_columns(setsql.VISIT_COLUMNS)})")
-        duck.execute(setsql.visits(DUCK))
+        duck.execute(setsql.visits(colsql.DUCK))
         duck.execute(f"CREATE TABLE rpt_x_left AS {setsql.left_over()}")
+        lap("visits")
         horizon = self.settings.state_horizon
-        duck.execute(STAGE_SPANS, {"horizon": NO_HORIZON if horizon is None else horizon})
-        duck.execute(SPLIT_SPANS)
+        if horizon is not None and horizon % INTERVAL_S:
+            raise MidnightOffGrid("the rebuild horizon is off the 15-minute grid")
+        pieces = colsql.span_merge("SELECT * FROM spanp")
+        duck.execute(pieces, {"horizon": NO_HORIZON if horizon is None else horizon})
+        lap("agent time")
         query = "SELECT b15 FROM rpt_x_state UNION SELECT b15 FROM rpt_x_visit"
         buckets = [int(b) for (b,) in duck.execute(query).fetchall()]
         calendar = Calendar(self.settings.timezone)
@@ -165,13 +170,16 @@ class ColumnarRebuild:
         for table in AGGREGATE_TABLES:
             duck.execute(_duck_table(table, OUTPUTS[table.name]))
         short = {"short_s": self.settings.short_abandon_s}
-        for day in (False, True):
-            sql = setsql.aggregate_visits(OUTPUTS[rpt_queue.name], day).replace(
-                ":short_s", "$short_s"
-            )
-            duck.execute(sql, short)
-            duck.execute(setsql.aggregate_teams(OUTPUTS[rpt_team.name], day))
-            duck.execute(setsql.aggregate_states(OUTPUTS[rpt_state.name], day))
+        queue_rows, team_rows = OUTPUTS[rpt_queue.name], OUTPUTS[rpt_team.name]
+        sql = setsql.aggregate_visits(queue_rows, False).replace(":short_s", "$short_s")
+        duck.execute(sql, short)
+        duck.execute(setsql.aggregate_teams(team_rows, False))
+        duck.execute(setsql.aggregate_states(OUTPUTS[rpt_state.name], False))
+        # Days sum their 15-minute rows (midnights are on the grid, checked above).
+        duck.execute(colsql.roll_up_days(queue_rows, "queue_id", QUEUE_COUNTERS, ", MAX(channel)"))
+        duck.execute(colsql.roll_up_days(team_rows, "team_id", TEAM_COUNTERS))
+        duck.execute(setsql.aggregate_states(OUTPUTS[rpt_state.name], True))
+        lap("rows")
 
     def _left_over(self, duck: duckdb.DuckDBPyConnection) -> CountingFolder:
         folder = CountingFolder(self.settings, {})
@@ -187,3 +195,19 @@ class ColumnarRebuild:
                     data[name] = value
             folder.apply_raw(kind, ts, data)
         return folder
+
+
+class _Laps:
+    """Wall time of each step, for the rebuild's log line."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.steps: list[tuple[str, float]] = []
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.steps.append((name, now - self.last))
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.steps)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 from reports_scenario import insert_events
-from reports_stream import random_stream
+from reports_stream import START, random_stream
 from sqlalchemy import Engine, text
 from test_reports_rebuild import assert_same, incremental, snapshot
 
@@ -22,7 +22,7 @@ def files(copy: Path) -> dict[str, tuple[int, int]]:
     """Return each segment file with its inode change time and row count."""
     return {
         p.name: (p.stat().st_mtime_ns, pq.read_metadata(p).num_rows)
-        for p in sorted(copy.glob("seg-*.parquet"))
+        for p in sorted(copy.glob("seg-*.ev.parquet"))
     }
 
 
@@ -57,7 +57,7 @@ async def test_compaction_rewrites_the_segments_it_touched_only(engine, config, 
     after = files(copy)
     assert after.keys() == before.keys()
     for name, (mtime, rows) in before.items():
-        seg_lo, seg_hi = (int(x) for x in name[4:-8].split("-"))
+        seg_lo, seg_hi = (int(x) for x in name[4:-11].split("-"))
         touched = seg_hi >= lo and seg_lo < lo + segments.BLOCK
         assert (after[name][0] != mtime) == touched, name
         assert (after[name][1] < rows) == touched, name
@@ -165,3 +165,24 @@ async def test_postgresql_triggers_note_deletes_updates_and_truncate(pg_url) -> 
         assert got == {0: 1, 1: 1, 2: 1, segments.ALL_BLOCKS: 1}
     finally:
         engine.dispose()
+
+
+async def test_a_finished_day_is_one_segment(engine, config, tmp_path) -> None:
+    events = random_stream(config, 14)  # from 23:30 to past midnight
+    insert_events(engine, events)
+    want = await incremental(engine, config)
+    copy = tmp_path / "copy"
+    store = segments.SegmentStore(copy, engine, 60)
+    chain = store.seal(len(events))
+    first_day = sum(1 for e in events if e.ts < START + 1800)  # the events before midnight
+    assert chain[0].lo == 0 and chain[0].hi == first_day and chain[0].day_end
+    assert len(chain) > 3 and not any(s.day_end for s in chain[1:])
+    # Interactions begun the day before carry `cont` into the next segment; none in the first.
+    conts = [pq.read_table(s.part("ix"))["cont"].to_pylist() for s in chain]
+    assert not any(conts[0]) and any(conts[1])
+    # What a consolidation leaves if stopped before removing the segments it replaced.
+    again = store.write(0, 30)
+    assert [s.hi for s in store.chain()][:1] == [first_day]
+    assert not again.path.exists()
+    got, _ = await columnar_and_fold(engine, config, copy, 60)
+    assert_same(got, want)

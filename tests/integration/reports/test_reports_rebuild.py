@@ -83,7 +83,7 @@ async def rebuilt(
 
 def segment_files(copy_dir: Path) -> list[Path]:
     """Return the copy's segment files."""
-    return list(copy_dir.glob("seg-*.parquet"))
+    return list(copy_dir.glob("seg-*.ev.parquet"))
 
 
 async def test_scenario_rebuild_equals_incremental(engine, config, scenario, copy_dir) -> None:
