@@ -305,6 +305,15 @@ class FullServer:
         assert self.proc is not None
         return _tree(self.proc.pid)
 
+    async def refused(self) -> int:
+        """Read how many new calls overload control has refused (Prometheus /metrics)."""
+        async with httpx.AsyncClient(base_url=f"http://{HOST}:{HTTP_PORT}", timeout=30) as http:
+            text = (await http.get("/metrics")).text
+        for line in text.splitlines():
+            if line.startswith("standardiste_sip_overload_refused "):
+                return int(float(line.split()[1]))
+        return 0
+
     async def quiet(self, idle: float = 1.0, within: float = 60) -> None:
         """Wait until the event log has not moved for ``idle`` seconds (backlog worked off)."""
         loop = asyncio.get_running_loop()
@@ -414,6 +423,7 @@ class Run:
     sipp_cpu_ms: float
     load: float
     abandoned: int = 0  # full path: callers who hung up before reaching an agent
+    refused: int = 0  # full path: new calls answered 503 by overload control
     to_agent_ms: tuple[float, float] | None = None  # full path: created -> connected p50, p95
 
     @property
@@ -452,6 +462,7 @@ async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, ar
         target = UAS_PORTS[mode] if sut is None else sut.port
         pids = sut.pids if sut is not None else []
         since = await asyncio.to_thread(sut.last_seq) if isinstance(sut, FullServer) else 0
+        refused0 = await sut.refused() if isinstance(sut, FullServer) else 0
         load = os.getloadavg()[0]
         cpu0, main0, t0 = cpu_seconds(pids), cpu_seconds(pids[:1]), time.monotonic()
         uac = await _sipp(
@@ -491,6 +502,7 @@ async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, ar
         await asyncio.sleep(0.5)  # the event log commits in batches
         counts, delays = await asyncio.to_thread(sut.outcomes, since)
         extra["abandoned"] = counts.get("interaction.abandoned", 0)
+        extra["refused"] = await sut.refused() - refused0
         if delays:
             q = statistics.quantiles(delays, n=20)
             extra["to_agent_ms"] = (1000 * statistics.median(delays), 1000 * q[18])
@@ -518,9 +530,10 @@ def report(runs: list[Run], rates: list[int]) -> str:
     """Return the Markdown table of medians and ratios."""
     out = [
         "| offered cps | mode | calls/run | achieved cps (median) | / direct | clean runs "
-        "| failed (total) | abandoned (total) | caller to agent p50 / p95 ms | retrans (total) "
+        "| failed (total) | of which 503 overload | abandoned (total) "
+        "| caller to agent p50 / p95 ms | retrans (total) "
         "| SUT CPU ms/call (median) | SIPp CPU ms/call | load avg (median) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for rate in rates:
         refs = [r.cps for r in runs if r.rate == rate and r.mode == "direct"]
@@ -534,6 +547,7 @@ def report(runs: list[Run], rates: list[int]) -> str:
             cells = [
                 rate, mode, rs[0].calls, f"{cps:.1f}", f"{cps / ref:.3f}" if ref else "-",
                 f"{sum(r.clean for r in rs)}/{len(rs)}", sum(r.failed for r in rs),
+                sum(r.refused for r in rs) if mode == "full" else "-",
                 sum(r.abandoned for r in rs) if mode == "full" else "-", _delays(rs),
                 sum(r.retrans for r in rs), f"{statistics.median(cpu):.2f}" if cpu else "-",
                 f"{statistics.median(r.sipp_cpu_ms for r in rs):.2f}",

@@ -34,6 +34,14 @@ class Metrics:
         self.ws = Gauge(
             "standardiste_websocket_clients", "Connected WebSocket clients", registry=self.registry
         )
+        self.sip_refused = Gauge(
+            "standardiste_sip_overload_refused",
+            "New calls answered 503 + Retry-After while overloaded",
+            registry=self.registry,
+        )
+        self.loop_lag = Gauge(
+            "standardiste_loop_lag_seconds", "Smoothed event-loop lag", registry=self.registry
+        )
 
     def refresh(self, rt: Runtime) -> None:
         """Read the current figures."""
@@ -51,3 +59,7 @@ class Metrics:
         for state, n in states.items():
             self.agents.labels(state).set(n)
         self.ws.set(rt.hub.clients)
+        guard = rt.voice.b2bua.overload if rt.voice is not None else None
+        if guard is not None:
+            self.sip_refused.set(guard.refused)
+            self.loop_lag.set(guard.gate.lag_s)
