@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import email_corpus as corpus
 import httpx
@@ -75,7 +76,8 @@ async def world(
     ids["iid"] = iid
     app = FastAPI()
     install_error_handlers(app)
-    deps = EmailApiDeps(reader=header_principal, supervisor=header_principal, scope=lambda _: SCOPE)
+    deps = EmailApiDeps(reader=header_principal, supervisor=header_principal)
+    app.state.runtime = SimpleNamespace(scope=SCOPE)  # the scope comes from the runtime
     app.include_router(build_router(adapter, spool.path, deps, status=lambda: {"ok": True}))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         yield c, ids, transport

@@ -57,8 +57,10 @@ def app_for(ch: MailChannel, deps: MailApiDeps) -> FastAPI:
 
 @pytest.fixture
 async def client(channel: MailChannel) -> AsyncIterator[httpx.AsyncClient]:
-    deps = MailApiDeps(uploader=header_principal, reader=header_principal, scope=lambda _: SCOPE)
-    transport = httpx.ASGITransport(app=app_for(channel, deps))
+    deps = MailApiDeps(uploader=header_principal, reader=header_principal)
+    app = app_for(channel, deps)
+    app.state.runtime = SimpleNamespace(scope=SCOPE)  # the scope comes from the runtime
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
 
