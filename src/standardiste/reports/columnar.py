@@ -41,7 +41,8 @@ from standardiste.reports.schema import (
     rpt_state,
     rpt_team,
 )
-from standardiste.reports.segments import TEXT_FIELDS, Segment, SegmentStore, read_typed
+from standardiste.reports.segfile import TEXT_FIELDS, Segment, read_typed
+from standardiste.reports.segments import SegmentStore
 from standardiste.store.schema import events as events_table
 
 log = logging.getLogger(__name__)
