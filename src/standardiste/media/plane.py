@@ -161,5 +161,8 @@ class MediaPlane(Protocol):
     def add_dtmf_listener(self, handler: DtmfHandler) -> Callable[[], None]:
         """Call ``handler`` for every RFC 4733 key press; return a function that removes it."""
 
+    def add_loss_listener(self, handler: Callable[[list[str]], None]) -> Callable[[], None]:
+        """Call ``handler`` with the call ids whose media went away (a worker died)."""
+
     async def release(self, endpoint_id: str) -> None:
         """Free the endpoint and its port (stops playback and its part of recordings)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 from pathlib import Path
 
 from voice_harness import HOST, node, sip_port, start_sipp
@@ -107,3 +110,37 @@ async def test_no_answer_within_offer_timeout_requeues_and_agent_missed(tmp_path
         assert (await agent.result())[0] == 0  # the phone got its CANCEL
         assert (await caller.result())[0] == 0
         await n.wait("interaction.abandoned")
+
+
+async def test_dead_media_worker_ends_its_calls_and_is_replaced_for_the_next(
+    tmp_path: Path,
+) -> None:
+    agent_port = sip_port()
+    async with node(tmp_path, static=_static(agent_port)) as n:
+        await n.ready("agent1")
+        agent = await start_sipp(tmp_path, "uas_answer", agent_port, duration_ms=0)
+        caller = await start_sipp(tmp_path, "uac_wait_bye", sip_port(), n.sip_port)
+        await n.wait("interaction.connected")
+        plane = n.runtime.voice.plane
+        dead = plane.worker_pids[0]
+        os.kill(dead, signal.SIGKILL)
+        # Nobody hears anybody any more: the call ends and both phones get a BYE.
+        ended = await n.wait("interaction.ended")
+        assert ended.data["by"] == "system"
+        rc_c, err_c = await caller.result()
+        rc_a, err_a = await agent.result()
+        assert (rc_c, rc_a) == (0, 0), err_c + err_a
+        for _ in range(100):
+            if plane.restarts == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert plane.restarts == 1 and plane.worker_pids[0] not in (dead, 0)
+        item = n.runtime.service.centre.interactions[ended.data["interaction_id"]]
+        if item.status.value == "acw":  # the queue's after-call work: wrap up, ready again
+            await n.runtime.service.complete(item.id)
+        # The next call gets its media from the new worker.
+        agent2 = await start_sipp(tmp_path, "uas_answer", agent_port, duration_ms=0)
+        caller2 = await start_sipp(tmp_path, "uac_talk", sip_port(), n.sip_port, duration_ms=500)
+        assert (await caller2.result())[0] == 0, (await caller2.result())[1]
+        assert (await agent2.result())[0] == 0, (await agent2.result())[1]
+        assert len([e for e in n.events if e.kind == "interaction.connected"]) == 2

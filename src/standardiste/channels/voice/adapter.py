@@ -81,6 +81,7 @@ class VoiceAdapter(CallMedia):
         self._unsubscribe = [
             self.service.subscribe(self.on_event),
             self.plane.add_dtmf_listener(self._on_rfc4733),
+            self.plane.add_loss_listener(self._on_media_lost),
         ]
 
     async def close(self) -> None:
@@ -178,6 +179,23 @@ class VoiceAdapter(CallMedia):
         vc = self._by_ep.get(endpoint_id)
         if vc is not None:
             vc.ivr.digit(digit, ts)
+
+    def _on_media_lost(self, call_ids: list[str]) -> None:
+        """End the calls whose media worker died: nobody can hear anybody any more."""
+        for iid in call_ids:
+            vc = self.calls.get(iid)
+            if vc is not None:
+                self._spawn(self._media_lost(vc))
+
+    async def _media_lost(self, vc: VoiceCall) -> None:
+        item = self.service.centre.interactions.get(vc.interaction_id)
+        if item is not None and item.status in _TALKING:
+            try:  # the centre's ended event hangs both legs up (on_event)
+                await self.service.end(vc.interaction_id, by="system")
+                return
+            except DomainError as err:
+                log.info("end of %s after media loss: %s", vc.interaction_id, err.error_id)
+        await self.on_hangup_local(vc)
 
     async def on_dtmf(self, call: Call, ev: Dtmf) -> None:
         """Feed a SIP INFO key press to the IVR."""

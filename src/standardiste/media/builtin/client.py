@@ -126,6 +126,16 @@ class WorkerClient:
         self._check()
         self._queue(protocol.pack_json({"op": op, "args": args}))
 
+    @property
+    def alive(self) -> bool:
+        """Tell whether the worker runs and its socket is open."""
+        return (
+            self._writer is not None
+            and not self._writer.is_closing()
+            and self._reader_task is not None
+            and not self._reader_task.done()
+        )
+
     def _check(self) -> None:
         if self._writer is None or self._writer.is_closing() or self._reader_task is None:
             raise WorkerError(f"media worker {self.index} is not running")

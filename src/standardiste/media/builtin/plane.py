@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from standardiste.media.errors import MediaStateError, UnknownEndpointError, UnknownRecordingError
+from standardiste.media.errors import (
+    MediaStateError,
+    UnknownEndpointError,
+    UnknownRecordingError,
+    WorkerError,
+)
 from standardiste.media.plane import (
     PCMA,
     PCMU,
@@ -24,7 +29,7 @@ from standardiste.media.plane import (
     WriterFactory,
 )
 
-from .client import WorkerClient
+from .client import START_TIMEOUT_S, WorkerClient
 from .sink import RecordingSink
 from .spares import SparePool
 
@@ -70,18 +75,24 @@ class BuiltinMediaPlane:
             moh = [MUSIC_ON_HOLD]
         self._pause_mode = pause_mode
         self._jitter_s = jitter_s
-        self._workers = [
-            WorkerClient(
+        ranges = split_ports(ports[0], ports[1], workers)
+
+        def make_worker(i: int) -> WorkerClient:
+            return WorkerClient(
                 i,
                 host=host,
-                ports=rng,
+                ports=ranges[i],
                 moh=list(moh),
                 on_event=self._on_event,
                 on_audio=self._on_audio,
                 cpu=cpus[i % len(cpus)] if cpus else None,
             )
-            for i, rng in enumerate(split_ports(ports[0], ports[1], workers))
-        ]
+
+        self._make_worker = make_worker
+        self._workers = [make_worker(i) for i in range(len(ranges))]
+        self._restarts: dict[int, asyncio.Task[None]] = {}
+        self._loss: list[Callable[[list[str]], None]] = []
+        self.restarts = 0  # workers replaced after an unexpected exit
         # Spare endpoints: at most a quarter of each worker's ports (two per RTP/RTCP pair).
         slots = [(hi - lo + 1) // 2 for lo, hi in split_ports(ports[0], ports[1], workers)]
         self._spares = [
@@ -118,6 +129,9 @@ class BuiltinMediaPlane:
                 await self.stop_recording(rec_id)
             except Exception:  # closing must go on: the file is finalised by the sink anyway
                 _LOGGER.exception("could not stop recording %s", rec_id)
+        for task in self._restarts.values():
+            task.cancel()
+        await asyncio.gather(*self._restarts.values(), return_exceptions=True)
         for pool in self._spares:
             await pool.close()
         await asyncio.gather(*(w.close() for w in self._workers))
@@ -142,7 +156,7 @@ class BuiltinMediaPlane:
         """Allocate an endpoint on the call's worker (the least loaded for a new call)."""
         worker = self._call_worker.get(call_id)
         if worker is None:
-            worker = min(self._workers, key=lambda w: w.endpoints)
+            worker = min(await self._live_workers(), key=lambda w: w.endpoints)
         res = await self._spares[worker.index].acquire()
         if res is None:
             res = await worker.call("create_endpoint", call_id=call_id, leg=Leg(leg).value)
@@ -332,9 +346,61 @@ class BuiltinMediaPlane:
                 entry[1].set_result(bool(msg["completed"]))
         elif kind == "worker_exit":
             self._spares[worker].free.clear()
-            if not self._closing:
-                _LOGGER.warning("media worker %s exited", worker)
             self._end_plays(worker)
+            if not self._closing:
+                _LOGGER.error("media worker %s exited: its calls lost their media; restarting it",
+                              worker)  # fmt: skip
+                self._lose_calls(worker)
+                if worker not in self._restarts:
+                    task = asyncio.get_running_loop().create_task(self._restart(worker))
+                    self._restarts[worker] = task
+
+    async def _live_workers(self) -> list[WorkerClient]:
+        """Return the running workers; wait for a restart when none is (a short window)."""
+        live = [w for w in self._workers if w.alive]
+        if not live and self._restarts:
+            await asyncio.wait(list(self._restarts.values()), timeout=START_TIMEOUT_S)
+            live = [w for w in self._workers if w.alive]
+        return live or self._workers  # the command then fails with the worker's error
+
+    def add_loss_listener(self, handler: Callable[[list[str]], None]) -> Callable[[], None]:
+        """Register a handler told the call ids whose media was lost (a worker died)."""
+        self._loss.append(handler)
+        return lambda: self._loss.remove(handler) if handler in self._loss else None
+
+    def _lose_calls(self, worker: int) -> None:
+        """Forget the endpoints of a dead worker and tell the listeners which calls they were."""
+        lost = [cid for cid, w in self._call_worker.items() if w.index == worker]
+        for cid in lost:
+            del self._call_worker[cid]
+            for ep in self._call_eps.pop(cid, ()):
+                self._ep_call.pop(ep, None)
+        for handler in list(self._loss):
+            try:
+                handler(lost)
+            except Exception:  # one faulty listener must not stop the restart
+                _LOGGER.exception("media loss listener failed")
+
+    async def _restart(self, index: int) -> None:
+        """Replace a dead worker, retrying with back-off; new calls go to the others meanwhile."""
+        old, delay = self._workers[index], 0.5
+        await old.close()  # reap the process, close the socket
+        while not self._closing:
+            fresh = self._make_worker(index)
+            try:
+                await fresh.start()
+            except WorkerError as err:
+                _LOGGER.error("media worker %s did not restart: %s", index, err)
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, 30.0)
+                continue
+            self._workers[index] = fresh
+            self._spares[index] = SparePool(fresh, self._spares[index].target)
+            self.restarts += 1
+            _LOGGER.warning("media worker %s restarted (pid %s)", index, fresh.pid)
+            await self._spares[index].fill()
+            break
+        self._restarts.pop(index, None)
 
     def _end_plays(self, worker: int | None) -> None:
         """Resolve as stopped the playbacks of one worker (or all)."""
