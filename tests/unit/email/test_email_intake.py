@@ -107,6 +107,22 @@ async def test_full_backlog_holds_the_next_client_until_there_is_room() -> None:
     assert len(committer.committed) == 3
 
 
+async def test_client_gone_while_waiting_for_room_still_gets_its_file_committed() -> None:
+    committer = Committer()
+    committer.gate.clear()
+    intake = SpooledIntake(committer, max_pending=1)
+    intake.start()
+    await intake.accept(Path("1"), _env(1))
+    waiting = asyncio.create_task(intake.accept(Path("2"), _env(2), raw=b"two"))
+    await asyncio.sleep(0.01)
+    waiting.cancel()  # what aiosmtpd does when the connection drops
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    committer.gate.set()
+    await asyncio.wait_for(intake.drained(), 1)
+    assert sorted(committer.committed) == ["id-001", "id-002"]
+
+
 async def test_recovered_files_wait_for_start_and_close_commits_the_backlog() -> None:
     committer = Committer()
     intake = SpooledIntake(committer)

@@ -70,10 +70,16 @@ class SpooledIntake:
         self, path: Path, envelope: InboundEnvelope, *, raw: bytes | None = None
     ) -> str:
         """Queue a durably spooled message for commit; wait while the backlog is full."""
-        while self.backlog >= self._max_pending and not self._closing:
-            # Back-pressure: the client waits for its 250 instead of the backlog growing.
-            self._room.clear()
-            await self._room.wait()
+        try:
+            while self.backlog >= self._max_pending and not self._closing:
+                # Back-pressure: the client waits for its 250 instead of the backlog growing.
+                self._room.clear()
+                await self._room.wait()
+        except asyncio.CancelledError:
+            # The client left while waiting: the file is on disk all the same, so commit it
+            # (its retry will be recognised as a duplicate) rather than leave it for a restart.
+            self._push(path, envelope, raw, 0)
+            raise
         if self._closing:
             raise IntakeClosed("intake is shutting down")
         self._push(path, envelope, raw, 0)
