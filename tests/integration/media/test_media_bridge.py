@@ -13,7 +13,7 @@ from media_phones import TEST_PORTS, dominant_hz, wire
 
 from standardiste.media.builtin import BuiltinMediaPlane, g711
 from standardiste.media.builtin.wavio import read_prompt
-from standardiste.media.errors import MediaStateError, UnknownEndpointError, WorkerError
+from standardiste.media.errors import MediaStateError, UnknownEndpointError
 from standardiste.media.plane import Leg, MediaPlane
 from standardiste.media.prompts import MUSIC_ON_HOLD, prompt
 
@@ -135,10 +135,26 @@ async def test_a_dead_worker_fails_calls_instead_of_hanging(plane, phones):
     ce = await plane.create_endpoint("call-6", Leg.CALLER)
     await wire(plane, caller, ce)
     playback = await plane.play(ce.id, [prompt("fr", "welcome_menu")])
-    os.kill(plane.worker_pids[0], signal.SIGKILL)
+    lost: list[list[str]] = []
+    plane.add_loss_listener(lost.append)
+    dead = plane.worker_pids[0]
+    os.kill(dead, signal.SIGKILL)
     assert await asyncio.wait_for(playback.done, 5) is False
-    with pytest.raises(WorkerError):
-        await asyncio.wait_for(plane.hold(ce.id), 5)
+    for _ in range(100):
+        if lost:
+            break
+        await asyncio.sleep(0.05)
+    assert lost == [["call-6"]]  # the owner of the call is told, to hang it up
+    with pytest.raises(UnknownEndpointError):
+        await asyncio.wait_for(plane.hold(ce.id), 5)  # its endpoints died with the worker
+    # A new call gets a working endpoint from the replacement worker.
+    fresh = await asyncio.wait_for(plane.create_endpoint("call-7", Leg.CALLER), 10)
+    assert plane.restarts == 1 and plane.worker_pids[0] != dead
+    before = len(caller.received)
+    await wire(plane, caller, fresh)
+    await plane.play(fresh.id, [prompt("fr", "welcome_menu")])
+    await asyncio.sleep(0.3)
+    assert len(caller.received) >= before + 10  # 20 ms frames from the new worker
 
 
 async def test_transfer_rebridges_the_caller_to_a_new_agent(plane, phones):
