@@ -19,14 +19,13 @@ def fsync_dir(directory: Path) -> None:
 
 
 class DirSync:
-    """Make renames into one directory durable, many per `fsync` of the directory.
+    """Make renames into one directory durable, many per `fsync` of the directory."""
 
-    An fsync of a directory persists every entry change made before it started. A caller that
-    renamed a file awaits `sync()`: if no fsync is running it starts one; if one is running it
-    may have started before the rename, so the caller waits for the next one, which then covers
-    everyone who arrived meanwhile. Under load that is one directory fsync per group of mails
-    instead of one per mail (about 0.2 ms of CPU each on ext4).
-    """
+    # An fsync of a directory persists every entry change made before it started. A caller
+    # that renamed a file awaits `sync()`: if no fsync is running it starts one; if one is
+    # running it may have started before the rename, so the caller waits for the next one,
+    # which then covers everyone who arrived meanwhile. Under load that is one directory fsync
+    # per group of mails instead of one per mail (about 0.2 ms of CPU each on ext4).
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory

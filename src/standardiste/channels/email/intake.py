@@ -27,13 +27,12 @@ class Committer(Protocol):
 
 
 class SpooledIntake:
-    """SMTP sink for when the durable spool is the acceptance point: queue now, commit soon.
+    """SMTP sink for when the durable spool is the acceptance point: queue now, commit soon."""
 
-    The 250 goes out as soon as the message is on disk; up to `concurrency` commits then run
-    at once, so the event log writes one transaction for many mails. A message whose commit
-    fails (store down) stays in the spool and is retried; after a crash the start-up sweep
-    hands every uncommitted SMTP file back here, so an acknowledged mail is never lost.
-    """
+    # The 250 goes out as soon as the message is on disk; up to `concurrency` commits then run
+    # at once, so the event log writes one transaction for many mails. A message whose commit
+    # fails (store down) stays in the spool and is retried; after a crash the start-up sweep
+    # hands every uncommitted SMTP file back here, so an acknowledged mail is never lost.
 
     def __init__(
         self, committer: Committer, *, max_pending: int = 512, concurrency: int = 64,

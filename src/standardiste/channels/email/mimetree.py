@@ -13,12 +13,11 @@ _TRANSFORMED = frozenset({"quoted-printable", "base64", "x-uuencode", "uuencode"
 
 
 class SinglePart(Message):
-    """A message without parts whose body stays bytes until text is asked for.
+    """A message without parts whose body stays bytes until text is asked for."""
 
-    The feed parser would hold the body as a str decoded with surrogate escapes, and
-    `get_payload(decode=True)` would encode it back: two passes over 50 KB, slow on 8-bit text
-    (~0.1 ms). Here the decoded bytes are the original ones, as compat32 would return them.
-    """
+    # The feed parser would hold the body as a str decoded with surrogate escapes, and
+    # `get_payload(decode=True)` would encode it back: two passes over 50 KB, slow on 8-bit
+    # text (~0.1 ms). Here the decoded bytes are the original ones, as compat32 returns them.
 
     body: bytes = b""
 

@@ -19,11 +19,9 @@ T = TypeVar("T")
 def write_durably(
     directory: Path, name: str, chunks: list[bytes], *, sync_dir: bool = True
 ) -> Path:
-    """Write `chunks` to `directory/name` atomically and durably; return the final path.
-
-    With `sync_dir=False` the rename is not yet durable: the caller fsyncs the directory
-    (see `DirSync`) before telling anyone the file is stored.
-    """
+    """Write `chunks` to `directory/name` atomically (and durably with `sync_dir`)."""
+    # With `sync_dir=False` the rename is not durable yet: the caller fsyncs the directory
+    # (see `DirSync`) before telling anyone the file is stored.
     # The file is invisible under its final name until it is complete and on disk, so a crash
     # leaves either nothing or a whole file (plus a stray tmp file swept at start-up).
     tmp_dir = directory / "tmp"
@@ -111,8 +109,7 @@ class Spool:
         is_committed: Callable[[str], Awaitable[bool]],
         recover: Callable[[Path, str], T | None] | None = None,
     ) -> tuple[list[T], list[str]]:
-        """Drop tmp leftovers; return what `recover` claims of the uncommitted files, and the
-        ids of the rest, which are moved to `orphans/`."""
+        """Drop tmp leftovers; return (what `recover` claims, ids moved to `orphans/`)."""
         # A file can be on disk without a committed event when the process died between the
         # fsync and the commit. An SMTP file may already have had its 250 (sent once spooled):
         # `recover` rebuilds its envelope so it is committed now; had it no 250, the client's

@@ -27,11 +27,10 @@ def runtime_scope(request: Request) -> ScopeLike:
 def items_in_scope(
     scope: ScopeLike, principal: Any, queues: Iterable[str | None], items: Iterable[Any]
 ) -> bool:
-    """Tell whether a supervisor may see work on these queues or by these items' agents.
-
-    Same rule as the interactions API: a queue of their sites or regions, or an agent of their
-    teams (a mail transferred to another site stays visible to the agent's own supervisor).
-    """
+    """Tell whether a supervisor may see work on these queues or by these items' agents."""
+    # Same rule as the interactions API: a queue of their sites or regions, or an agent of
+    # their teams (a mail transferred to another site stays visible to the agent's own
+    # supervisor).
     if getattr(principal, "role", None) == "analyst":
         return False  # aggregates only
     work = [i for i in items if i is not None]
