@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -56,3 +57,11 @@ def test_password_is_secret_and_unknown_keys_rejected() -> None:
     assert "hunter2" not in repr(box) and "hunter2" not in str(box.model_dump())
     with pytest.raises(ValidationError):
         EmailSettings(smtp={"port": 25, "typo": 1})
+
+
+def test_missing_tls_files_are_reported(tmp_path: Path) -> None:
+    cert = tmp_path / "smtp.crt"
+    cert.write_text("-----BEGIN CERTIFICATE-----\n")
+    settings = EmailSettings(smtp=SmtpListen(tls_cert=cert, tls_key=tmp_path / "absent.key"))
+    found = problems(settings, QUEUES)
+    assert found == [f"email.smtp.tls_key: {tmp_path / 'absent.key'} is not a file"]
