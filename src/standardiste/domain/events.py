@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
-AGENT_PRESENCE = "agent.presence"
-AGENT_STATE = "agent.state"
-INTERACTION_CREATED = "interaction.created"
-INTERACTION_QUEUED = "interaction.queued"
-INTERACTION_OFFERED = "interaction.offered"
-INTERACTION_OFFER_ENDED = "interaction.offer_ended"
-INTERACTION_CONNECTED = "interaction.connected"
-INTERACTION_HELD = "interaction.held"
-INTERACTION_RESUMED = "interaction.resumed"
-INTERACTION_ENDED = "interaction.ended"
-INTERACTION_COMPLETED = "interaction.completed"
-INTERACTION_ABANDONED = "interaction.abandoned"
-INTERACTION_OVERFLOWED = "interaction.overflowed"
-INTERACTION_TRANSFERRED = "interaction.transferred"
+AGENT_PRESENCE: Final = "agent.presence"
+AGENT_STATE: Final = "agent.state"
+INTERACTION_CREATED: Final = "interaction.created"
+INTERACTION_QUEUED: Final = "interaction.queued"
+INTERACTION_OFFERED: Final = "interaction.offered"
+INTERACTION_OFFER_ENDED: Final = "interaction.offer_ended"
+INTERACTION_CONNECTED: Final = "interaction.connected"
+INTERACTION_HELD: Final = "interaction.held"
+INTERACTION_RESUMED: Final = "interaction.resumed"
+INTERACTION_ENDED: Final = "interaction.ended"
+INTERACTION_COMPLETED: Final = "interaction.completed"
+INTERACTION_ABANDONED: Final = "interaction.abandoned"
+INTERACTION_OVERFLOWED: Final = "interaction.overflowed"
+INTERACTION_TRANSFERRED: Final = "interaction.transferred"
 
 CORE_KINDS = frozenset(
     {
@@ -48,6 +48,15 @@ class Event:
     ts: float
     data: dict[str, Any] = field(default_factory=dict)
     seq: int | None = None
+
+    def __init__(
+        self, kind: str, ts: float, data: dict[str, Any] | None = None, seq: int | None = None
+    ) -> None:
+        # Written out: compiled with mypyc, the generated dataclass __init__ would run as Python.
+        self.kind = kind
+        self.ts = ts
+        self.data = {} if data is None else data
+        self.seq = seq
 
     @property
     def agent_id(self) -> str | None:

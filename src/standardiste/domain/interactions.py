@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from standardiste.domain.errors import IllegalTransition
 from standardiste.domain.model import Channel
@@ -27,7 +27,7 @@ class Status(StrEnum):
 FINAL = frozenset({Status.COMPLETED, Status.ABANDONED})
 
 # Which action is legal from which status (the rest answer 409).
-ALLOWED: dict[str, frozenset[Status]] = {
+ALLOWED: Final[dict[str, frozenset[Status]]] = {
     "queue": frozenset({Status.CREATED, Status.QUEUED, Status.OFFERED, Status.TRANSFERRED}),
     "offer": frozenset({Status.QUEUED}),
     "accept": frozenset({Status.OFFERED}),
@@ -61,6 +61,20 @@ class Segment:
     end: float | None = None
     agent_id: str | None = None
     queue_id: str | None = None
+
+    def __init__(
+        self,
+        kind: SegmentKind,
+        start: float,
+        end: float | None = None,
+        agent_id: str | None = None,
+        queue_id: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.agent_id = agent_id
+        self.queue_id = queue_id
 
     @property
     def duration(self) -> float | None:
@@ -98,6 +112,40 @@ class Interaction:
     disposition: str | None = None
     notes: str | None = None
     segments: list[Segment] = field(default_factory=list)
+
+    def __init__(
+        self,
+        id: str,
+        channel: Channel,
+        queue_id: str,
+        priority: int,
+        created_ts: float,
+        attributes: dict[str, Any] | None = None,
+        status: Status = Status.CREATED,
+        agent_id: str | None = None,
+        enqueued_ts: float = 0.0,
+        order: int = 0,
+        tier: int = 0,
+        overflow_step: int = 0,
+        disposition: str | None = None,
+        notes: str | None = None,
+        segments: list[Segment] | None = None,
+    ) -> None:
+        self.id = id
+        self.channel = channel
+        self.queue_id = queue_id
+        self.priority = priority
+        self.created_ts = created_ts
+        self.attributes = {} if attributes is None else attributes
+        self.status = status
+        self.agent_id = agent_id
+        self.enqueued_ts = enqueued_ts
+        self.order = order
+        self.tier = tier
+        self.overflow_step = overflow_step
+        self.disposition = disposition
+        self.notes = notes
+        self.segments = [] if segments is None else segments
 
     def check(self, action: str) -> None:
         """Raise IllegalTransition unless `action` is legal in the current status."""

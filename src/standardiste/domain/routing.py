@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import Final
 
 from standardiste.domain.model import AgentDef, Channel, QueueDef
 
@@ -16,11 +17,12 @@ Key = tuple[str, int]  # (queue id, tier); tier 0 is the queue's own skill level
 AgentHeap = list[tuple[int, float, str]]  # (-score, idle_since, agent id)
 TaskBuckets = dict[int, list[tuple[int, str]]]  # priority -> heap of (order, task id)
 
-_heappush = heapq.heappush
-_heappop = heapq.heappop
+_heappush: Final = heapq.heappush
+_heappop: Final = heapq.heappop
 
 
-class TaskRef(NamedTuple):
+@dataclass(slots=True)
+class TaskRef:
     """Where a waiting task sits in the indexes."""
 
     queue_id: str
@@ -28,6 +30,16 @@ class TaskRef(NamedTuple):
     priority: int
     order: int
     enqueued_ts: float
+
+    def __init__(
+        self, queue_id: str, tier: int, priority: int, order: int, enqueued_ts: float
+    ) -> None:
+        # Written out: compiled, a generated __init__ (or a NamedTuple's __new__) runs as Python.
+        self.queue_id = queue_id
+        self.tier = tier
+        self.priority = priority
+        self.order = order
+        self.enqueued_ts = enqueued_ts
 
 
 def tiers_of(queue: QueueDef) -> list[dict[str, int]]:

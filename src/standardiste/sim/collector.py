@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from standardiste.domain import events as ev
 from standardiste.domain.events import Event
 from standardiste.domain.kpis import AVAILABLE_STATES, BUSY_STATES
 
 # Occupancy states come from the shared KPI definitions (domain/kpis.py), as in the reports.
-HANDLING = BUSY_STATES
-AVAILABLE = AVAILABLE_STATES
+HANDLING: Final = BUSY_STATES
+AVAILABLE: Final = AVAILABLE_STATES
 # Fields of QueueCounts, in CSV order.
 COUNT_FIELDS = (
     "offered",
@@ -72,11 +73,11 @@ class Collector:
         self.agents = [AgentTime() for _ in range(self.intervals)]
         # Event kind -> fold; the engine dispatches through it directly (one lookup per event).
         self.handlers: dict[str, Callable[[Event], None]] = {
-            ev.INTERACTION_CREATED: self._created,
-            ev.INTERACTION_CONNECTED: self._connected,
-            ev.INTERACTION_ABANDONED: self._abandoned,
-            ev.INTERACTION_COMPLETED: self._completed,
-            ev.AGENT_STATE: self._state,
+            ev.INTERACTION_CREATED: self.fold_created,
+            ev.INTERACTION_CONNECTED: self.fold_connected,
+            ev.INTERACTION_ABANDONED: self.fold_abandoned,
+            ev.INTERACTION_COMPLETED: self.fold_completed,
+            ev.AGENT_STATE: self.fold_state,
         }
 
     def observe(self, event: Event) -> None:
@@ -85,7 +86,7 @@ class Collector:
         if handler is not None:
             handler(event)
 
-    def _created(self, e: Event) -> None:
+    def fold_created(self, e: Event) -> None:
         offset = e.ts - self.t0
         slot = int(offset // self.interval_s)
         if offset < self.warmup_s or not 0 <= slot < self.intervals:
@@ -94,7 +95,7 @@ class Collector:
         c.offered += 1
         self._live[e.data["interaction_id"]] = (c, self.targets[e.data["queue_id"]])
 
-    def _connected(self, e: Event) -> None:
+    def fold_connected(self, e: Event) -> None:
         entry = self._live.get(e.data["interaction_id"])
         if entry is None:
             return
@@ -109,7 +110,7 @@ class Collector:
         # Keep the start of handling (negative marker) to add handle time on completion.
         self._live[e.data["interaction_id"]] = (c, -e.ts)
 
-    def _abandoned(self, e: Event) -> None:
+    def fold_abandoned(self, e: Event) -> None:
         entry = self._live.pop(e.data["interaction_id"], None)
         if entry is None:
             return
@@ -122,12 +123,12 @@ class Collector:
         if wait <= target:
             c.abandoned_within += 1
 
-    def _completed(self, e: Event) -> None:
+    def fold_completed(self, e: Event) -> None:
         entry = self._live.pop(e.data["interaction_id"], None)
         if entry is not None and entry[1] < 0:
             entry[0].handle_s += e.ts + entry[1]
 
-    def _state(self, e: Event) -> None:
+    def fold_state(self, e: Event) -> None:
         d = e.data
         prev = d["prev_state"]
         if prev == "logged_out":

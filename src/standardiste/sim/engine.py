@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from typing import Any
+from typing import Final
 
 import numpy as np
 
@@ -25,9 +25,19 @@ from standardiste.sim.scenario import END_OF_SHIFT, Scenario
 from standardiste.sim.variates import Stream, poisson_arrivals
 
 # Heap entry kinds (ints compare fast; the seq number keeps equal times in FIFO order).
-END, WRAP, ABANDON, TIMER, LOGIN, PAUSE, READY, SHIFT_END = range(8)
-WAITING = frozenset({Status.QUEUED, Status.OFFERED})
-TALKING = frozenset({Status.CONNECTED, Status.HELD})
+# Final: compiled, a constant is inlined instead of read from the module's namespace.
+END: Final = 0
+WRAP: Final = 1
+ABANDON: Final = 2
+TIMER: Final = 3
+LOGIN: Final = 4
+PAUSE: Final = 5
+READY: Final = 6
+SHIFT_END: Final = 7
+WAITING: Final = frozenset({Status.QUEUED, Status.OFFERED})
+TALKING: Final = frozenset({Status.CONNECTED, Status.HELD})
+_heappush: Final = heapq.heappush
+_heappop: Final = heapq.heappop
 Progress = Callable[[float], None]
 
 
@@ -65,28 +75,23 @@ class Simulation:
         self._heap: list[tuple[float, int, int, object]] = []
         self._seq = 0
         self._now = 0.0
+        self._wall = self.t0
+        self._mono = 0.0
         self._handle = {q.id: Stream(q.handle, rng) for q in scenario.queues}
         self._wrap = {q.id: Stream(q.wrap, rng) for q in scenario.queues if q.wrap}
         self._patience = {q.id: Stream(q.patience, rng) for q in scenario.queues if q.patience}
         self.interactions = 0
-        # What the simulated people do on each event kind, besides counting it.
-        self._react: dict[str, Callable[[dict[str, Any], list[tuple[str, str]]], None]] = {
-            ev.INTERACTION_OFFERED: self._on_offered,
-            ev.INTERACTION_CONNECTED: self._on_connected,
-            ev.INTERACTION_ENDED: self._on_ended,
-            ev.AGENT_STATE: self._on_state,
-        }
 
     def _push(self, due: float, kind: int, ref: object) -> None:
         self._seq += 1
-        heapq.heappush(self._heap, (due, self._seq, kind, ref))
+        _heappush(self._heap, (due, self._seq, kind, ref))
 
     def run(self) -> Collector:
         """Simulate the day and return the counts."""
         times, queues = self._arrivals()
         self._schedule_agents()
         stop = self.scenario.horizon_s + self.scenario.drain_s
-        heap, create = self._heap, self.centre.create_interaction
+        heap, centre = self._heap, self.centre
         n, i, tick = len(times), 0, max(len(times) // 100, 1)
         while True:
             if i < n and (not heap or times[i] < heap[0][0]):
@@ -96,7 +101,9 @@ class Simulation:
                 self._set_time(t)
                 spec = queues[i]
                 iid = f"s{i}"
-                self._apply(create(iid, spec[1], spec[0]))
+                self._apply(
+                    centre.create_interaction(iid, spec[1], spec[0], ts=self._wall, mono=self._mono)
+                )
                 patience = self._patience.get(spec[0])
                 if patience is not None and self.centre.interactions[iid].status in WAITING:
                     self._push(t + patience.next(), ABANDON, iid)
@@ -106,7 +113,7 @@ class Simulation:
                 continue
             if not heap or heap[0][0] > stop:
                 break
-            due, _, kind, ref = heapq.heappop(heap)
+            due, _, kind, ref = _heappop(heap)
             self._set_time(due)
             self._fire(kind, ref)
         self.interactions = i
@@ -141,6 +148,9 @@ class Simulation:
     def _set_time(self, t: float) -> None:
         self._now = t
         self.clock.set(t)
+        # The clock's readings, handed to the frequent commands (saves two calls each).
+        self._wall = self.clock.wall()
+        self._mono = self.clock.mono()
 
     def _fire(self, kind: int, ref: object) -> None:
         centre = self.centre
@@ -152,12 +162,12 @@ class Simulation:
                 return
             if kind == END:
                 if item.status in TALKING:
-                    self._apply(centre.end(ref))
+                    self._apply(centre.end(ref, ts=self._wall, mono=self._mono))
             elif kind == WRAP:
                 if item.status is Status.ACW:
-                    self._apply(centre.complete(ref))
+                    self._apply(centre.complete(ref, ts=self._wall, mono=self._mono))
             elif item.status in WAITING:
-                self._apply(centre.abandon(ref))
+                self._apply(centre.abandon(ref, ts=self._wall, mono=self._mono))
         elif kind == TIMER:
             assert isinstance(ref, Timer)
             self._apply(centre.fire(ref))
@@ -187,20 +197,44 @@ class Simulation:
     def _apply(self, result: Result) -> None:
         """Observe a command's events and act as the agents and customers would."""
         centre = self.centre
-        count = self.collector.handlers
-        react = self._react
+        collector = self.collector
         follow: list[tuple[str, str]] = []
         extra = self._observer
         for e in result.events:
+            # Count the event, show it to the observer, then react as the simulated people.
             kind = e.kind
-            handler = count.get(kind)
-            if handler is not None:
-                handler(e)
-            if extra is not None:
-                extra(e)
-            act = react.get(kind)
-            if act is not None:
-                act(e.data, follow)
+            if kind == ev.AGENT_STATE:
+                collector.fold_state(e)
+                if extra is not None:
+                    extra(e)
+                if e.data["reason"] == END_OF_SHIFT:
+                    follow.append(("logout", e.data["agent_id"]))
+            elif kind == ev.INTERACTION_OFFERED:
+                if extra is not None:
+                    extra(e)
+                follow.append(("accept", e.data["interaction_id"]))
+            elif kind == ev.INTERACTION_CONNECTED:
+                collector.fold_connected(e)
+                if extra is not None:
+                    extra(e)
+                d = e.data
+                self._push(self._now + self._handle[d["queue_id"]].next(), END, d["interaction_id"])
+            elif kind == ev.INTERACTION_ENDED:
+                if extra is not None:
+                    extra(e)
+                d = e.data
+                if d.get("acw", "none") != "none":
+                    qid = centre.interactions[d["interaction_id"]].queue_id
+                    self._push(self._now + self._wrap[qid].next(), WRAP, d["interaction_id"])
+            else:
+                if kind == ev.INTERACTION_CREATED:
+                    collector.fold_created(e)
+                elif kind == ev.INTERACTION_COMPLETED:
+                    collector.fold_completed(e)
+                elif kind == ev.INTERACTION_ABANDONED:
+                    collector.fold_abandoned(e)
+                if extra is not None:
+                    extra(e)
         for timer in result.timers:
             # Simulated agents accept every offer at once, so its no-answer timer is stale.
             if timer.action != "offer_timeout":
@@ -209,24 +243,9 @@ class Simulation:
             if action == "accept":
                 item = centre.interactions[ref]
                 if item.status is Status.OFFERED and item.agent_id is not None:
-                    self._apply(centre.accept(ref, item.agent_id))
+                    self._apply(centre.accept(ref, item.agent_id, ts=self._wall, mono=self._mono))
             elif centre.agents[ref].presence is not Presence.LOGGED_OUT:
                 self._apply(centre.logout(ref))
-
-    def _on_offered(self, d: dict[str, Any], follow: list[tuple[str, str]]) -> None:
-        follow.append(("accept", d["interaction_id"]))
-
-    def _on_connected(self, d: dict[str, Any], follow: list[tuple[str, str]]) -> None:
-        self._push(self._now + self._handle[d["queue_id"]].next(), END, d["interaction_id"])
-
-    def _on_ended(self, d: dict[str, Any], follow: list[tuple[str, str]]) -> None:
-        if d.get("acw", "none") != "none":
-            qid = self.centre.interactions[d["interaction_id"]].queue_id
-            self._push(self._now + self._wrap[qid].next(), WRAP, d["interaction_id"])
-
-    def _on_state(self, d: dict[str, Any], follow: list[tuple[str, str]]) -> None:
-        if d["reason"] == END_OF_SHIFT:
-            follow.append(("logout", d["agent_id"]))
 
     def _close_agent_spans(self) -> None:
         """Count the time of every agent still logged in up to the end of the run."""

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import standardiste.domain.centre as centre_module
 import standardiste.sim.engine as engine_module
 from standardiste.domain import native
+from standardiste.domain.centre import round_ms
 from standardiste.sim.collector import AGENT_FIELDS, COUNT_FIELDS
 from standardiste.sim.engine import Simulation
 from standardiste.sim.scenario import load_scenario
@@ -76,3 +80,20 @@ def test_compiled_and_pure_python_simulate_the_same_day() -> None:
     ).stdout.strip()
     assert json.loads(pure)["queues"]  # the day did simulate something
     assert _counts(7) == pure
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.floats(min_value=-1e10, max_value=1e10, allow_nan=False)
+    | st.integers(0, 10**7).map(
+        lambda n: n / 2000  # ties and near-ties of the third decimal
+    )
+)
+def test_round_ms_is_round_to_the_bit(x: float) -> None:
+    got, want = round_ms(x), round(x, 3)
+    assert struct.pack("<d", got) == struct.pack("<d", want)
+
+
+def test_round_ms_keeps_the_sign_of_zero() -> None:
+    assert struct.pack("<d", round_ms(-0.0)) == struct.pack("<d", -0.0)
+    assert round_ms(1e-4) == 0.0 and round_ms(0.0005) == round(0.0005, 3)
