@@ -168,8 +168,12 @@ def problems(settings: EmailSettings, queues: Iterable[QueueLike]) -> list[str]:
             found.append(f"email.imap[{i}].contact_address is not an e-mail queue address")
     if settings.ack.enabled and settings.relay is None:
         found.append("email.ack: acknowledgements need [email.relay]")
-    smtp = settings.smtp
-    for key, path in (("tls_cert", smtp and smtp.tls_cert), ("tls_key", smtp and smtp.tls_key)):
+    tls = (
+        {"tls_cert": settings.smtp.tls_cert, "tls_key": settings.smtp.tls_key}
+        if settings.smtp
+        else {}
+    )
+    for key, path in tls.items():
         if path is not None and not path.is_file():
             found.append(f"email.smtp.{key}: {path} is not a file")
     return found

@@ -18,6 +18,7 @@ _MSGID = re.compile(r"<[^<>\s]+>")
 # Raw bytes that were not valid in the declared charset come back as lone surrogates.
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _FACTORY = email.policy.default.header_factory
+_REGISTRY = email.headerregistry.HeaderRegistry()  # the same classes, typed for lookups
 # The common shapes `Name <a@b.c>` and `a@b.c`, with a plain name (no quotes, comments,
 # encoded words or specials) and a dot-atom address: the header registry's parser gives the
 # same pair for these at a tenth of the cost; anything else goes through the registry.
@@ -70,7 +71,7 @@ def header_text(msg: Message, name: str) -> str:
 
 @functools.cache
 def _unstructured(name: str) -> bool:
-    return issubclass(_FACTORY[name], email.headerregistry.UnstructuredHeader)
+    return issubclass(_REGISTRY[name], email.headerregistry.UnstructuredHeader)
 
 
 def decode_words(text: str) -> str:
@@ -103,7 +104,7 @@ def addresses(msg: Message, name: str) -> tuple[tuple[str, str], ...]:
 def parsed_addresses(name: str, raw: list[str]) -> tuple[tuple[str, str], ...]:
     """Return (display name, address) pairs through the header registry, tolerating junk."""
     try:
-        pairs = []
+        pairs: list[tuple[str, str]] = []
         for value in raw:
             header = _FACTORY(name, " ".join(value.split()))
             pairs.extend(

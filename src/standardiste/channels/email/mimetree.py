@@ -20,17 +20,19 @@ class SinglePart(Message):
     # text (~0.1 ms). Here the decoded bytes are the original ones, as compat32 returns them.
 
     body: bytes = b""
+    lazy = False  # True while the payload is only in `body`
 
     def get_payload(self, i: Any = None, decode: bool = False) -> Any:
         """Return the payload as compat32 does; an unencoded body is returned as is."""
-        if self._payload is None:
+        if self.lazy:
             if decode and i is None:
                 cte = str(self.get("content-transfer-encoding", "")).lower()
                 if cte not in _TRANSFORMED:
                     return self.body
             # What the feed parser would have stored; compat32 takes it from here.
-            self._payload = self.body.decode("ascii", "surrogateescape")
-        return super().get_payload(i, decode)
+            self.set_payload(self.body.decode("ascii", "surrogateescape"))
+            self.lazy = False
+        return super().get_payload(i, decode)  # type: ignore[call-overload]
 
 
 _HEADERS = email.parser.BytesHeaderParser(_class=SinglePart, policy=email.policy.compat32)
@@ -47,7 +49,6 @@ def mime_tree(raw: bytes) -> Message:
         # a line that is no header): let the full parser handle that message its own way.
         if not msg.get_payload() and msg.get_content_maintype() not in ("multipart", "message"):
             assert isinstance(msg, SinglePart)
-            msg.body = raw[end + 4 :]
-            msg._payload = None  # noqa: SLF001 - built lazily from `body` by get_payload
+            msg.body, msg.lazy = raw[end + 4 :], True
             return msg
     return email.message_from_bytes(raw, policy=email.policy.compat32)

@@ -15,9 +15,10 @@ from typing import Literal
 
 from standardiste.domain.clock import Clock
 
+from .dirsync import fsync_dir
 from .errors import RelayError
 from .relay import Transport
-from .spool import fsync_dir, write_durably
+from .spool import write_durably
 
 log = logging.getLogger(__name__)
 
