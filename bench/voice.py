@@ -210,6 +210,33 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+# cProfile timed by the main thread's CPU clock: wall time would count the waits for the GIL and
+# for a core on a busy machine as if they were work.
+PROFILED_SERVE = """
+import cProfile, runpy, sys, time
+out = sys.argv[1]
+sys.argv = ["standardiste", *sys.argv[2:]]
+profile = cProfile.Profile(time.thread_time)
+profile.enable()
+try:
+    runpy.run_module("standardiste.cli", run_name="__main__")
+except SystemExit:
+    pass
+finally:
+    profile.disable()
+    profile.dump_stats(out)
+"""
+
+
+def loop_cpu_seconds(pid: int) -> float:
+    """Return the CPU seconds of a process's main thread (the server's event loop)."""
+    try:
+        fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 # -- systems under test -----------------------------------------------------------------------
 
 
@@ -265,8 +292,8 @@ class FullServer:
     async def start(self) -> None:
         """Start the server, wait for /healthz, log every agent in and make it ready."""
         cmd = [sys.executable, "-m", "standardiste.cli", "serve"]  # on uvloop, as shipped
-        if os.environ.get("BENCH_CPROFILE"):  # main thread, deterministic: written at exit
-            cmd[1:1] = ["-m", "cProfile", "-o", os.environ["BENCH_CPROFILE"]]
+        if os.environ.get("BENCH_CPROFILE"):  # the event loop's own CPU time, written at exit
+            cmd[1:3] = ["-c", PROFILED_SERVE, os.environ["BENCH_CPROFILE"]]
         cmd += ["--config", str(bench_config(self.folder, self.agents))]
         cmd += ["--db", f"sqlite:///{self.folder / 'sd.db'}", "--data-dir", str(self.folder)]
         cmd += ["--http", f"{HOST}:{HTTP_PORT}", "--sip", f"{HOST}:{SUT_SIP}"]
@@ -424,6 +451,7 @@ class Run:
     load: float
     abandoned: int = 0  # full path: callers who hung up before reaching an agent
     refused: int = 0  # full path: new calls answered 503 by overload control
+    loop_cpu_ms: float | None = None  # the SUT's event-loop thread alone, per call
     to_agent_ms: tuple[float, float] | None = None  # full path: created -> connected p50, p95
 
     @property
@@ -465,6 +493,7 @@ async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, ar
         refused0 = await sut.refused() if isinstance(sut, FullServer) else 0
         load = os.getloadavg()[0]
         cpu0, main0, t0 = cpu_seconds(pids), cpu_seconds(pids[:1]), time.monotonic()
+        loop0 = loop_cpu_seconds(pids[0]) if pids else 0.0
         uac = await _sipp(
             cwd / "uac",
             ["-sf", str(cwd / "caller.xml"), f"{HOST}:{target}", "-s", ENTRY,
@@ -482,10 +511,12 @@ async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, ar
                 pass
         elapsed = time.monotonic() - t0 - talk / 1000  # the last call's talk is not throughput
         cpu, main = cpu_seconds(pids) - cpu0, cpu_seconds(pids[:1]) - main0
+        loop = loop_cpu_seconds(pids[0]) - loop0 if pids else 0.0
         try:
             await asyncio.wait_for(asyncio.shield(uas.wait()), 10)
             # the agent legs' BYEs end after the caller's: count the SUT's CPU up to here
             cpu, main = cpu_seconds(pids) - cpu0, cpu_seconds(pids[:1]) - main0
+            loop = loop_cpu_seconds(pids[0]) - loop0 if pids else 0.0
         except TimeoutError:  # some agent legs never came (abandoned calls): keep the UAC's end
             uas.send_signal(signal.SIGUSR1)  # SIPp: no new calls, exit once the live ones end
             try:
@@ -503,6 +534,7 @@ async def one_run(sut: FullServer | PassThrough | None, mode: str, rate: int, ar
         counts, delays = await asyncio.to_thread(sut.outcomes, since)
         extra["abandoned"] = counts.get("interaction.abandoned", 0)
         extra["refused"] = await sut.refused() - refused0
+        extra["loop_cpu_ms"] = loop * 1000 / max(ok, 1)
         if delays:
             q = statistics.quantiles(delays, n=20)
             extra["to_agent_ms"] = (1000 * statistics.median(delays), 1000 * q[18])
@@ -532,8 +564,9 @@ def report(runs: list[Run], rates: list[int]) -> str:
         "| offered cps | mode | calls/run | achieved cps (median) | / direct | clean runs "
         "| failed (total) | of which 503 overload | abandoned (total) "
         "| caller to agent p50 / p95 ms | retrans (total) "
-        "| SUT CPU ms/call (median) | SIPp CPU ms/call | load avg (median) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| SUT CPU ms/call (median) | of which event loop | SIPp CPU ms/call "
+        "| load avg (median) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for rate in rates:
         refs = [r.cps for r in runs if r.rate == rate and r.mode == "direct"]
@@ -544,12 +577,14 @@ def report(runs: list[Run], rates: list[int]) -> str:
                 continue
             cps = statistics.median(r.cps for r in rs)
             cpu = [r.sut_cpu_ms for r in rs if r.sut_cpu_ms is not None]
+            loops = [r.loop_cpu_ms for r in rs if r.loop_cpu_ms is not None]
             cells = [
                 rate, mode, rs[0].calls, f"{cps:.1f}", f"{cps / ref:.3f}" if ref else "-",
                 f"{sum(r.clean for r in rs)}/{len(rs)}", sum(r.failed for r in rs),
                 sum(r.refused for r in rs) if mode == "full" else "-",
                 sum(r.abandoned for r in rs) if mode == "full" else "-", _delays(rs),
                 sum(r.retrans for r in rs), f"{statistics.median(cpu):.2f}" if cpu else "-",
+                f"{statistics.median(loops):.2f}" if loops else "-",
                 f"{statistics.median(r.sipp_cpu_ms for r in rs):.2f}",
                 f"{statistics.median(r.load for r in rs):.1f}",
             ]  # fmt: skip
