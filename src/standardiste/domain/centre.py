@@ -746,7 +746,8 @@ class Centre:
         agent = self.agents.get(d.get("agent_id") or "")
         if agent is not None:
             agent.drop_work(item.id)
-            agent.acw.pop(item.id, None)
+            if item.id in agent.acw:
+                del agent.acw[item.id]
             agent.idle_since[item.channel] = e.ts
             self._sync_router(agent)
         if not self.retain_finished:
@@ -784,8 +785,11 @@ class Centre:
     def _forget(self, interaction_id: str) -> None:
         """Drop a finished interaction and its bookkeeping (retain_finished=False)."""
         del self.interactions[interaction_id]
-        self._attempts.pop(interaction_id, None)
-        self._queued_mono.pop(interaction_id, None)
+        # `in` and del rather than pop(key, None): compiled, both are direct dictionary calls.
+        if interaction_id in self._attempts:
+            del self._attempts[interaction_id]
+        if interaction_id in self._queued_mono:
+            del self._queued_mono[interaction_id]
 
     # -- internals ------------------------------------------------------------------------
 

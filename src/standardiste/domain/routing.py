@@ -137,7 +137,8 @@ class Router:
         """Declare an agent available for a channel since `idle_since`, or not (None)."""
         avail = self._avail[agent_id]
         if idle_since is None:
-            avail.pop(channel, None)  # heap entries become stale and are skipped lazily
+            if channel in avail:
+                del avail[channel]  # heap entries become stale and are skipped lazily
             return
         if avail.get(channel) == idle_since:
             return
@@ -192,9 +193,10 @@ class Router:
 
     def dequeue(self, task_id: str) -> None:
         """Take a task out of the queue (its heap entry is skipped lazily)."""
-        ref = self._tasks.pop(task_id, None)
+        ref = self._tasks.get(task_id)
         if ref is None:
             return
+        del self._tasks[task_id]
         key = (ref.queue_id, ref.tier)
         depth = self._depth[key] - 1
         self._depth[key] = depth

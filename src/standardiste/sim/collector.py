@@ -111,9 +111,11 @@ class Collector:
         self._live[e.data["interaction_id"]] = (c, -e.ts)
 
     def fold_abandoned(self, e: Event) -> None:
-        entry = self._live.pop(e.data["interaction_id"], None)
+        iid = e.data["interaction_id"]
+        entry = self._live.get(iid)
         if entry is None:
             return
+        del self._live[iid]
         c, target = entry
         wait = e.data["wait_s"]
         c.abandoned += 1
@@ -124,8 +126,12 @@ class Collector:
             c.abandoned_within += 1
 
     def fold_completed(self, e: Event) -> None:
-        entry = self._live.pop(e.data["interaction_id"], None)
-        if entry is not None and entry[1] < 0:
+        iid = e.data["interaction_id"]
+        entry = self._live.get(iid)
+        if entry is None:
+            return
+        del self._live[iid]
+        if entry[1] < 0:
             entry[0].handle_s += e.ts + entry[1]
 
     def fold_state(self, e: Event) -> None:
