@@ -62,29 +62,26 @@ def ix_merge(partials: str) -> str:
 
 
 def ix_rows(partials: str) -> list[str]:
-    """Return the statements filling rpt_x_ix from partials carrying `cont`.
+    """Return the statements filling rpt_x_ix from partial rows.
 
-    `cont` marks a partial row whose interaction has events in an earlier segment: only the
-    interactions with such a row need merging, the others' single row is already whole.
+    Only the interactions with rows in several partials need merging; the others' single row
+    is already whole (the large majority when segments end at midnight).
     """
     names = ", ".join(IX_NAMES)
     return [
-        f"CREATE TABLE rpt_x_cont AS SELECT DISTINCT iid FROM ({partials}) WHERE cont",
+        f"CREATE TABLE rpt_x_multi AS SELECT iid FROM ({partials}) GROUP BY iid "
+        "HAVING COUNT(*) > 1",
         f"INSERT INTO rpt_x_ix SELECT {names} FROM ({partials}) p "
-        "WHERE NOT EXISTS (SELECT 1 FROM rpt_x_cont c WHERE c.iid = p.iid)",
+        "WHERE NOT EXISTS (SELECT 1 FROM rpt_x_multi m WHERE m.iid = p.iid)",
         "INSERT INTO rpt_x_ix "
-        + ix_merge(f"SELECT * FROM ({partials}) p WHERE p.iid IN (SELECT iid FROM rpt_x_cont)"),
+        + ix_merge(f"SELECT * FROM ({partials}) p WHERE p.iid IN (SELECT iid FROM rpt_x_multi)"),
     ]
 
 
 def consolidated_ix(files: list[str]) -> str:
-    """Return the partial of consecutive segments from theirs (cont: that of the first)."""
+    """Return the partial of consecutive segments from theirs."""
     listed = ", ".join(f"'{f}'" for f in files)
-    # File names sort like their seq ranges: the first row of an interaction tells `cont`.
-    return (
-        f"SELECT {_MERGED}, arg_min(cont, filename) AS cont "
-        f"FROM read_parquet([{listed}], filename = true) GROUP BY iid"
-    )
+    return ix_merge(f"SELECT * FROM read_parquet([{listed}])")
 
 
 def consolidated_spans(files: list[str]) -> str:

@@ -121,9 +121,9 @@ class ColumnarRebuild:
     ) -> None:
         """Create views `ev`, `ixp` and `spanp`: segments' files plus the same of the tail."""
         duck.register("tail", tail)
-        tails = {  # the tail's interactions may have begun in a segment: `cont` for all
+        tails = {
             "ev": "tail",
-            "ixp": f"SELECT *, TRUE AS cont FROM ({colsql.ix_partial('tail')})",
+            "ixp": colsql.ix_partial("tail"),
             "spanp": colsql.span_pieces("tail"),
         }
         for view, of_tail in tails.items():

@@ -15,9 +15,8 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection
 
 from standardiste.domain import events as ev
 from standardiste.reports import colsql, setsql
@@ -98,19 +97,6 @@ def read_typed(conn: Connection, lo: int, hi: int) -> pa.Table:
         duck.close()
 
 
-def continued(conn: Connection, iids: list[str], lo: int) -> list[str]:
-    """Return the interactions among `iids` with events at or before seq `lo`."""
-    found: list[str] = []
-    if lo <= 0:
-        return found
-    query = text(
-        "SELECT DISTINCT interaction_id FROM events WHERE interaction_id IN :ids AND seq <= :lo"
-    ).bindparams(bindparam("ids", expanding=True))
-    for k in range(0, len(iids), 500):
-        found += conn.execute(query, {"ids": iids[k : k + 500], "lo": lo}).scalars().all()
-    return found
-
-
 def _meta(path: Path) -> dict[str, Any] | None:
     try:
         meta = pq.read_schema(path).metadata or {}
@@ -152,8 +138,7 @@ def export(conn: Connection, lo: int, hi: int) -> tuple[pa.Table, pa.Table, pa.T
         span = duck.sql(colsql.span_pieces("typed")).to_arrow_table()
     finally:
         duck.close()
-    earlier = pa.array(continued(conn, ix["iid"].to_pylist(), lo), pa.string())
-    return table, ix.append_column("cont", pc.is_in(ix["iid"], value_set=earlier)), span
+    return table, ix, span
 
 
 def save(

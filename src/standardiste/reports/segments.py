@@ -95,26 +95,34 @@ class SegmentStore:
             return self._consolidate(chain)
 
     def _next(self, lo: int, upto: int) -> tuple[int, bool] | None:
-        """Return the end of the next segment from `lo` and whether it ends a day, if due."""
-        reach = min(upto, lo + self.size)
+        """Return the end of the next segment from `lo` and whether it ends a day, if due.
+
+        A day over before `upto` (catching up) becomes one segment at once, up to 4 x `size`
+        events; a day still running is cut every `size` events and merged when it is over.
+        """
+        if lo + self.size > upto:
+            end = self._day_end(lo, upto)
+            return None if end is None else (end, True)
+        end = self._day_end(lo, min(upto, lo + 4 * self.size))
+        return (lo + self.size, False) if end is None else (end, True)
+
+    def _day_end(self, lo: int, reach: int) -> int | None:
+        """Return the last seq of the local day of the event after `lo`, if within `reach`."""
         with self.engine.connect() as conn:
             first = conn.execute(
                 text("SELECT ts FROM events WHERE seq > :lo AND seq <= :r ORDER BY seq LIMIT 1"),
                 {"lo": lo, "r": reach},
             ).scalar()
             if first is None:
-                return (lo + self.size, False) if lo + self.size <= upto else None
-            midnight = self.calendar.next_day_start(float(first))
+                return None
             after = conn.execute(
                 text(
                     "SELECT seq FROM events WHERE seq > :lo AND seq <= :r AND ts >= :m "
                     "ORDER BY seq LIMIT 1"
                 ),
-                {"lo": lo, "r": reach, "m": midnight},
+                {"lo": lo, "r": reach, "m": self.calendar.next_day_start(float(first))},
             ).scalar()
-        if after is not None:
-            return int(after) - 1, True
-        return (lo + self.size, False) if lo + self.size <= upto else None
+        return None if after is None else int(after) - 1
 
     def _consolidate(self, chain: list[Segment]) -> list[Segment]:
         """Merge the segments of each finished day into one (events kept, partials merged)."""

@@ -177,9 +177,6 @@ async def test_a_finished_day_is_one_segment(engine, config, tmp_path) -> None:
     first_day = sum(1 for e in events if e.ts < START + 1800)  # the events before midnight
     assert chain[0].lo == 0 and chain[0].hi == first_day and chain[0].day_end
     assert len(chain) > 3 and not any(s.day_end for s in chain[1:])
-    # Interactions begun the day before carry `cont` into the next segment; none in the first.
-    conts = [pq.read_table(s.part("ix"))["cont"].to_pylist() for s in chain]
-    assert not any(conts[0]) and any(conts[1])
     # What a consolidation leaves if stopped before removing the segments it replaced.
     again = store.write(0, 30)
     assert [s.hi for s in store.chain()][:1] == [first_day]
