@@ -91,6 +91,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--tz", help="time zone (default: the configuration's, or Europe/Paris)")
     parser.add_argument("--csv", help="write the plan here")
     parser.add_argument("--chart", help="write an SVG chart of agents scheduled per interval")
+    parser.add_argument(
+        "--simulate",
+        action="store_true",
+        help="also find the agents of each voice interval by simulation (slower)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -212,10 +217,12 @@ def plan_rows(
     per_queue: Mapping[str, QueueInputs],
     *,
     tz: str = "Europe/Paris",
+    simulate: bool = False,
 ) -> list[PlanRow]:
     """Staff the 7 days after `now`'s date for the queues of `per_queue` (blocking)."""
     kept = {k: v for k, v in forecast.items() if k[0] in per_queue}
-    return staffing_plan(kept, now, {q: i.planning for q, i in per_queue.items()}, tz=tz)
+    planning = {q: i.planning for q, i in per_queue.items()}
+    return staffing_plan(kept, now, planning, tz=tz, simulate=simulate)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -274,7 +281,8 @@ def _plan(args: argparse.Namespace) -> list[PlanRow] | None:
     else:
         return None
     qids = sorted({q for q, _ in forecast if not args.queue or q in args.queue})
-    return plan_rows(forecast, now, queue_inputs(qids, inputs, config, measured), tz=tz)
+    per_queue = queue_inputs(qids, inputs, config, measured)
+    return plan_rows(forecast, now, per_queue, tz=tz, simulate=args.simulate)
 
 
 def _pair(text: str) -> tuple[str, float]:
@@ -292,29 +300,44 @@ def _by_interval(rows: Sequence[PlanRow]) -> dict[str, list[PlanRow]]:
 
 
 def format_plan(rows: Sequence[PlanRow]) -> str:
-    """Return one line per interval: calls and agents per queue, total scheduled."""
+    """Return one line per interval: calls and agents per queue, total scheduled.
+
+    With simulated agents, a cell reads calls/Erlang agents/simulated agents.
+    """
     queues = sorted({r.queue_id for r in rows})
-    head = f"{'interval':<22}" + "".join(f"{q[:14]:>16}" for q in queues) + f"{'scheduled':>11}"
-    lines = [head, " " * 22 + "".join(f"{'calls/agents':>16}" for _ in queues)]
+    simulated = any(r.sim_agents is not None for r in rows)
+    unit = "calls/agents/sim" if simulated else "calls/agents"
+    head = f"{'interval':<22}" + "".join(f"{q[:16]:>18}" for q in queues) + f"{'scheduled':>11}"
+    lines = [head, " " * 22 + "".join(f"{unit:>18}" for _ in queues)]
     for label, group in _by_interval(rows).items():
-        cells = {r.queue_id: f"{r.calls:.1f}/{r.agents}" for r in group}
+        cells = {r.queue_id: _cell(r, simulated) for r in group}
         total = sum(r.scheduled for r in group)
         lines.append(
-            f"{label:<22}" + "".join(f"{cells.get(q, '-'):>16}" for q in queues) + f"{total:>11}"
+            f"{label:<22}" + "".join(f"{cells.get(q, '-'):>18}" for q in queues) + f"{total:>11}"
         )
     return "\n".join(lines)
+
+
+def _cell(r: PlanRow, simulated: bool) -> str:
+    cell = f"{r.calls:.1f}/{r.agents}"
+    if simulated:
+        cell += f"/{'-' if r.sim_agents is None else r.sim_agents}"
+    return cell
 
 
 def write_plan_csv(path: str | Path, rows: Sequence[PlanRow]) -> None:
     """Write the plan: one line per queue and interval."""
     with Path(path).open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
-        out.writerow(["start", "queue", "channel", "calls", "agents", "scheduled", "sl"])
+        out.writerow(
+            ["start", "queue", "channel", "calls", "agents", "scheduled", "sl", "sim_agents"]
+        )
         for r in rows:
             sl = "" if r.service_level is None else f"{r.service_level:.4f}"
+            sim = "" if r.sim_agents is None else r.sim_agents
             out.writerow(
                 [r.start.isoformat(), r.queue_id, r.channel, f"{r.calls:.2f}", r.agents,
-                 r.scheduled, sl]
+                 r.scheduled, sl, sim]
             )  # fmt: skip
 
 

@@ -1,12 +1,14 @@
 """Staffing plan: forecast next week's arrivals per 30 minutes, then agents via Erlang A.
 
 Forecast = seasonal mean by (queue, weekday, time of day) over the last weeks, scaled by the
-linear trend of the weekly totals. Voice is staffed with Erlang A (Erlang C without patience);
-e-mail and mail, which wait in a backlog, by workload: ceil(items x AHT / interval / occupancy).
+linear trend of the weekly totals. Voice is staffed with Erlang A (Erlang C without patience)
+and, on request, also by simulation (sim/staffing.py); e-mail and mail, which wait in a backlog,
+by workload: ceil(items x AHT / interval / occupancy).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -18,6 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from standardiste.domain.erlang import StaffingTarget, Traffic, agents_needed, scheduled_agents
+from standardiste.sim.staffing import simulated_agents
 
 WEEK_S = 7 * 86400.0
 
@@ -42,6 +45,7 @@ class PlanRow:
     agents: int
     scheduled: int
     service_level: float | None  # predicted, voice only
+    sim_agents: int | None = None  # found by simulation (voice, when asked for)
 
 
 def _slot_key(ts: float, tz: ZoneInfo, interval_s: float) -> tuple[int, int]:
@@ -104,12 +108,15 @@ def staffing_plan(
     *,
     interval_s: float = 1800.0,
     tz: str = "Europe/Paris",
+    simulate: bool = False,
 ) -> list[PlanRow]:
     """Return agents required per queue and interval for the 7 days after `now`'s date."""
     zone = ZoneInfo(tz)
     day0 = datetime.fromtimestamp(now, zone).replace(hour=0, minute=0, second=0, microsecond=0)
     rows: list[PlanRow] = []
     default = QueuePlanning()
+    # Forecasts repeat (the same seasonal mean on several days): simulate each case once.
+    simulated: dict[tuple[float, QueuePlanning, int], int] = {}
     for (qid, channel), cells in sorted(forecast.items()):
         p = planning.get(qid, default)
         for day in range(1, 8):
@@ -120,7 +127,15 @@ def staffing_plan(
                 start = datetime.combine(date, datetime.min.time(), zone) + timedelta(
                     seconds=slot * interval_s
                 )
-                rows.append(_row(qid, channel, start, calls, p, interval_s))
+                row = _row(qid, channel, start, calls, p, interval_s)
+                if simulate and channel == "voice":
+                    key = (calls, p, row.agents)
+                    if key not in simulated:
+                        simulated[key] = simulated_agents(
+                            calls, interval_s, p.aht, p.patience, p.target, start=row.agents
+                        )
+                    row = dataclasses.replace(row, sim_agents=simulated[key])
+                rows.append(row)
     rows.sort(key=lambda r: (r.start, r.queue_id))
     return rows
 

@@ -36,9 +36,9 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
 
 
-def queue_kpis(c: QueueCounts) -> dict[str, float]:
-    """Return the KPI values of one queue-interval, computed by the shared domain/kpis.py."""
-    shared = kpis.QueueCounters(
+def shared_counters(c: QueueCounts) -> kpis.QueueCounters:
+    """Return simulated counts as the counters the reports' KPI definitions read."""
+    return kpis.QueueCounters(
         offered=c.offered,
         answered=c.answered,
         answered_in_sl=c.answered_within,
@@ -49,6 +49,11 @@ def queue_kpis(c: QueueCounts) -> dict[str, float]:
         wait_answered_s=c.wait_answered_s,
         talk_s=c.handle_s,  # talk + hold + after-call work, as simulated
     )
+
+
+def queue_kpis(c: QueueCounts) -> dict[str, float]:
+    """Return the KPI values of one queue-interval, computed by the shared domain/kpis.py."""
+    shared = shared_counters(c)
     values = kpis.queue_kpis(shared)
     return {
         "offered": c.offered,

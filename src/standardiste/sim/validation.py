@@ -78,11 +78,12 @@ def compare(scenario: Scenario) -> Comparison:
         p_wait=estimate([c.waited / c.offered for c in totals]),
         p_abandon=estimate([c.abandoned / c.offered for c in totals]),
         asa=estimate([c.wait_answered_s / c.answered for c in totals]),
-        occupancy=estimate([_occupancy(run) for run in runs]),
+        occupancy=estimate([occupancy(run) for run in runs]),
         stats=stats,
     )
 
 
-def _occupancy(run: Collector) -> float:
+def occupancy(run: Collector) -> float:
+    """Return handling time over handling and ready time, over the whole run."""
     handling = sum(a.handling for a in run.agents)
     return handling / (handling + sum(a.ready for a in run.agents))
