@@ -33,9 +33,13 @@ class Timer(NamedTuple):
     token: int
 
 
+_tuple_new: Final = tuple.__new__
+
+
 def _new_timer(due: float, action: str, interaction_id: str, token: int) -> Timer:
     """Build a Timer (compiled, NamedTuple's own __new__ would run as Python: a hot path)."""
-    return tuple.__new__(Timer, (due, action, interaction_id, token))
+    timer: Timer = _tuple_new(Timer, (due, action, interaction_id, token))
+    return timer
 
 
 @dataclass(slots=True)

@@ -129,7 +129,7 @@ class Simulation:
             ts = poisson_arrivals(self.rng, q.arrivals, self.scenario.interval_s)
             times.extend(ts)
             labels.extend([(q.id, q.channel.value)] * len(ts))
-        order = np.argsort(np.asarray(times), kind="stable")
+        order: list[int] = np.argsort(np.asarray(times), kind="stable").tolist()
         return [times[k] for k in order], [labels[k] for k in order]
 
     def _schedule_agents(self) -> None:
