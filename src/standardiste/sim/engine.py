@@ -198,7 +198,7 @@ class Simulation:
         """Observe a command's events and act as the agents and customers would."""
         centre = self.centre
         collector = self.collector
-        follow: list[tuple[str, str]] = []
+        follow: list[tuple[str, str]] | None = None  # made when needed: most commands need none
         extra = self._observer
         for e in result.events:
             # Count the event, show it to the observer, then react as the simulated people.
@@ -208,10 +208,14 @@ class Simulation:
                 if extra is not None:
                     extra(e)
                 if e.data["reason"] == END_OF_SHIFT:
+                    if follow is None:
+                        follow = []
                     follow.append(("logout", e.data["agent_id"]))
             elif kind == ev.INTERACTION_OFFERED:
                 if extra is not None:
                     extra(e)
+                if follow is None:
+                    follow = []
                 follow.append(("accept", e.data["interaction_id"]))
             elif kind == ev.INTERACTION_CONNECTED:
                 collector.fold_connected(e)
@@ -239,6 +243,8 @@ class Simulation:
             # Simulated agents accept every offer at once, so its no-answer timer is stale.
             if timer.action != "offer_timeout":
                 self._push(timer.due, TIMER, timer)
+        if follow is None:
+            return
         for action, ref in follow:
             if action == "accept":
                 item = centre.interactions[ref]
