@@ -85,7 +85,7 @@ def read_typed(conn: Connection, lo: int, hi: int) -> pa.Table:
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in _RAW]
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * len(_RAW)
     raw = pa.Table.from_arrays(
         [pa.array(c, type=f.type) for c, f in zip(columns, _RAW, strict=True)], schema=_RAW
     )
