@@ -129,6 +129,8 @@ class Simulation:
             ts = poisson_arrivals(self.rng, q.arrivals, self.scenario.interval_s)
             times.extend(ts)
             labels.extend([(q.id, q.channel.value)] * len(ts))
+        if len(self.scenario.queues) == 1:
+            return times, labels  # one queue's arrivals come sorted
         order: list[int] = np.argsort(np.asarray(times), kind="stable").tolist()
         return [times[k] for k in order], [labels[k] for k in order]
 
