@@ -2,6 +2,9 @@
 
 python bench/simulate.py                 # national day + M/M/N vs SimPy (medians of 3)
 python bench/simulate.py --validate      # + the issue-8 acceptance runs (10 x 200,000 calls)
+
+The domain runs compiled when `make` has built build/native (see docs/workforce.md), else as
+pure Python (also with STANDARDISTE_PURE=1); the first line printed says which.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 import numpy as np  # noqa: E402
 import simpy  # noqa: E402
 
+from standardiste.domain import native  # noqa: E402
 from standardiste.sim.runner import replicate  # noqa: E402
 from standardiste.sim.scenario import load_scenario  # noqa: E402
 from standardiste.sim.validation import compare, mmn_scenario  # noqa: E402
@@ -71,6 +75,9 @@ def main() -> None:
     parser.add_argument("--validate", action="store_true", help="also run 10 x 200,000 calls")
     parser.add_argument("--skip-national", action="store_true")
     args = parser.parse_args()
+    build = "compiled (build/native)" if native.active() else "pure Python"
+    print(f"domain and simulator core: {build}")
+    print()
 
     if not args.skip_national:
         scenario = load_scenario(ROOT / "examples" / "scenarios" / "national-day.toml")
