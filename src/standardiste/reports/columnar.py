@@ -77,7 +77,7 @@ class ColumnarRebuild:
                        .scalar_one())  # fmt: skip
         duck = duckdb.connect()
         try:
-            with self.segments.lock:  # no segment is rewritten while DuckDB reads them
+            with self.segments.locked():  # no segment is rewritten while DuckDB reads them
                 chain = self.segments.seal(upto)
                 lap("copy")
                 with self.engine.connect() as conn:

@@ -156,7 +156,7 @@ def save(
                   table.num_rows, last, day_end)  # fmt: skip
     for path, data in ((seg.part("ix"), ix), (seg.part("span"), span), (seg.path, table)):
         data = data.replace_schema_metadata({"standardiste.segment": json.dumps(meta)})
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         pq.write_table(data, tmp, compression="snappy", row_group_size=128 * 1024)
         tmp.replace(path)
     return seg

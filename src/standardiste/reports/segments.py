@@ -12,8 +12,13 @@ compaction and erasure, or anything else); one whose last event no longer matche
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -42,12 +47,35 @@ class SegmentStore:
         self.engine = engine
         self.size = size
         self.calendar = Calendar(timezone)
-        self.lock = threading.RLock()
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the copy: one thread of this process, and one process (a CLI beside a server)."""
+        with self._lock:
+            self._depth += 1
+            try:
+                if self._depth == 1:
+                    self.directory.mkdir(parents=True, exist_ok=True)
+                    self._fd = os.open(self.directory / ".lock", os.O_CREAT | os.O_RDWR)
+                    fcntl.flock(self._fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and self._fd is not None:
+                    os.close(self._fd)  # releases the flock
+                    self._fd = None
 
     # -- reading ----------------------------------------------------------------------------
 
     def chain(self) -> list[Segment]:
         """Return the segments that chain from seq 0; delete files that do not fit."""
+        with self.locked():
+            return self._chain()
+
+    def _chain(self) -> list[Segment]:
         found: dict[int, Segment] = {}
         for path in sorted(self.directory.glob("seg-*.ev.parquet")):
             seg = segfile.open_segment(path)
@@ -66,6 +94,9 @@ class SegmentStore:
             lo = out[-1].hi
         for orphan in found.values():
             segfile.remove(orphan.path)
+        for tmp in self.directory.glob("seg-*.tmp"):
+            if tmp.stat().st_mtime < time.time() - 3600:  # left by a writer that died
+                tmp.unlink(missing_ok=True)
         kept = {s.part(p) for s in out for p in segfile.PARTS}
         for path in self.directory.glob("seg-*.parquet"):
             if not path.name.endswith(".ev.parquet") and path not in kept:
@@ -86,7 +117,7 @@ class SegmentStore:
         A segment ends at the last event of a local day, or after `size` events; the segments
         of a day are merged into one when it is over, so few interactions span two segments.
         """
-        with self.lock:
+        with self.locked():
             chain = self.refresh(upto)
             lo = chain[-1].hi if chain else 0
             while (step := self._next(lo, upto)) is not None:
@@ -152,7 +183,7 @@ class SegmentStore:
 
     def refresh(self, upto: int) -> list[Segment]:
         """Rewrite the segments the log changed under; drop those past `upto`; return them."""
-        with self.lock:
+        with self.locked():
             chain = self.chain()
             while chain and chain[-1].hi > upto:
                 segfile.remove(chain.pop().path)

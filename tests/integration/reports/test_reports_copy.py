@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -183,3 +185,17 @@ async def test_a_finished_day_is_one_segment(engine, config, tmp_path) -> None:
     assert not again.path.exists()
     got, _ = await columnar_and_fold(engine, config, copy, 60)
     assert_same(got, want)
+
+
+def test_one_process_at_a_time_holds_the_copy(engine, tmp_path) -> None:
+    copy = tmp_path / "copy"
+    store = segments.SegmentStore(copy, engine)
+    probe = (
+        "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR); "
+        "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)"
+    )
+    with store.locked(), store.locked():  # re-entrant in this process
+        held = subprocess.run([sys.executable, "-c", probe, str(copy / ".lock")], check=False)
+    assert held.returncode != 0  # another process could not take it
+    free = subprocess.run([sys.executable, "-c", probe, str(copy / ".lock")], check=False)
+    assert free.returncode == 0
