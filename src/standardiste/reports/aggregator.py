@@ -230,7 +230,7 @@ class ReportAggregator:
             except MidnightOffGrid:
                 log.warning("time zone off the 15-minute grid: rebuilding event by event")
                 return self.rebuild_blocking(full, method="fold")
-            log.info("aggregates rebuilt in SQL up to %d (%d interactions folded one by one)",
+            log.info("aggregates rebuilt set-based up to %d (%d interactions folded one by one)",
                      built.seq, built.left_over)  # fmt: skip
             self._folder = Folder(settings, built.tracks)
             self.seq = built.seq

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Engine, Float, Integer, Table, func, select
 
 from standardiste.domain import events as ev
 from standardiste.reports import colsql, setsql, store
@@ -46,7 +46,6 @@ from standardiste.reports.segments import SegmentStore
 from standardiste.store.schema import events as events_table
 
 log = logging.getLogger(__name__)
-_DUCK_TYPES = {"VARCHAR": "VARCHAR", "BIGINT": "BIGINT", "FLOAT": "DOUBLE", "INTEGER": "BIGINT"}
 
 
 def _duck_columns(columns: str) -> str:
@@ -56,8 +55,10 @@ def _duck_columns(columns: str) -> str:
 def _duck_table(table: Table, name: str) -> str:
     cols = []
     for c in table.columns:
-        kind = type(c.type).__name__.upper()
-        cols.append(f"{c.name} {_DUCK_TYPES.get(kind, 'VARCHAR')}")
+        kind = "BIGINT" if isinstance(c.type, Integer) else "DOUBLE"
+        if not isinstance(c.type, Integer | Float):
+            kind = "VARCHAR"
+        cols.append(f"{c.name} {kind}")
     return f"CREATE TABLE {name} ({', '.join(cols)})"
 
 

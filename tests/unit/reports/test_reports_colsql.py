@@ -44,3 +44,13 @@ def test_partials_of_any_split_merge_into_the_one_pass_rows() -> None:
     merged = duck.sql(colsql.ix_merge(" UNION ALL ".join(parts))).fetchall()
     assert sorted(merged) == sorted(whole)
     assert len(whole) == 40
+
+
+def test_duckdb_outputs_keep_the_aggregate_tables_types() -> None:
+    from standardiste.reports.columnar import _duck_table
+    from standardiste.reports.schema import rpt_state
+
+    assert _duck_table(rpt_state, "x") == (
+        "CREATE TABLE x (grain VARCHAR, bucket BIGINT, team_id VARCHAR, state VARCHAR, "
+        "reason VARCHAR, seconds DOUBLE)"
+    )
