@@ -49,12 +49,13 @@ import httpx
 import tomli_w
 
 HOST = "127.0.0.1"
-# This bench's ports: SIP 16400-16499, RTP 32000-32999 (clear of the voice tests' ranges).
+# This bench's ports: SIP 16400-16499, RTP 32960-32999 and 40000-44999 (clear of the voice tests'
+# ranges). 200 cps with calls of a few seconds under load keep a few hundred calls up at once.
 SUT_SIP, PASS_SIP, UAC_PORT, HTTP_PORT = 16400, 16410, 16430, 16440
 # One agent-phone port per mode: a leg the full server still retransmits to (after a run that
 # left calls behind) must not land in the next direct or B2BUA run.
 UAS_PORTS = {"full": 16420, "direct": 16421, "b2bua": 16422}
-RTP_PORTS = (32000, 32949)
+RTP_PORTS = (40000, 44999)
 UAS_MEDIA, UAC_MEDIA = 32960, 32980
 ENTRY = "4000"
 CLK_TCK = os.sysconf("SC_CLK_TCK")

@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 from pathlib import Path
 
 from voice_harness import HOST, node, sip_port, start_sipp
+
+from standardiste.channels.sip.message import SipResponse, parse_message
+from standardiste.media.errors import PortsExhaustedError
+from standardiste.media.plane import Leg
 
 
 def _static(port: int, ext: str = "1001") -> dict[str, str]:
@@ -144,3 +149,41 @@ async def test_dead_media_worker_ends_its_calls_and_is_replaced_for_the_next(
         assert (await caller2.result())[0] == 0, (await caller2.result())[1]
         assert (await agent2.result())[0] == 0, (await agent2.result())[1]
         assert len([e for e in n.events if e.kind == "interaction.connected"]) == 2
+
+
+SDP = (
+    f"v=0\r\no=- 1 1 IN IP4 {HOST}\r\ns=-\r\nc=IN IP4 {HOST}\r\nt=0 0\r\n"
+    "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+)
+
+
+async def test_no_rtp_port_left_answers_503_with_retry_after(tmp_path: Path) -> None:
+    async with node(tmp_path) as n:
+        plane = n.runtime.voice.plane
+
+        async def exhausted(call_id: str, leg: Leg) -> None:
+            raise PortsExhaustedError("every port of the range is in use")
+
+        plane.create_endpoint = exhausted  # what a full --rtp-ports range does
+        loop = asyncio.get_running_loop()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        sock.bind((HOST, 0))
+        try:
+            me = sock.getsockname()[1]
+            invite = (
+                f"INVITE sip:3001@{HOST} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP {HOST}:{me};branch=z9hG4bKx1\r\n"
+                f"From: <sip:caller@{HOST}>;tag=x1\r\nTo: <sip:3001@{HOST}>\r\nCall-ID: ports-1\r\n"
+                f"CSeq: 1 INVITE\r\nContact: <sip:caller@{HOST}:{me}>\r\n"
+                f"Content-Type: application/sdp\r\nContent-Length: {len(SDP)}\r\n\r\n{SDP}"
+            )
+            sock.sendto(invite.encode(), (HOST, n.sip_port))
+            while True:
+                reply = parse_message(await asyncio.wait_for(loop.sock_recv(sock, 65535), 5))
+                if isinstance(reply, SipResponse) and reply.status >= 200:
+                    break
+        finally:
+            sock.close()
+        assert reply.status == 503 and reply.headers.get("Retry-After") == "5"
+        assert "interaction.created" not in n.kinds()

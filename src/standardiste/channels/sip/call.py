@@ -84,9 +84,14 @@ class Call:
             raise CallStateError("call has ended")
         self.caller.answer(sdp, extra_headers)
 
-    async def reject(self, status: int = 486, reason: str | None = None) -> None:
+    async def reject(
+        self,
+        status: int = 486,
+        reason: str | None = None,
+        extra: list[tuple[str, str]] | None = None,
+    ) -> None:
         """Refuse the unanswered call with a final error response."""
-        self.caller.reject(status, reason)
+        self.caller.reject(status, reason, extra)
         self._finish()
 
     async def reinvite_caller(self, sdp: bytes) -> SipResponse:

@@ -33,6 +33,7 @@ from standardiste.channels.sip.registrar import Registrar
 from standardiste.domain.errors import DomainError
 from standardiste.domain.events import Event
 from standardiste.domain.interactions import Status
+from standardiste.media.errors import PortsExhaustedError
 from standardiste.media.plane import Leg, MediaPlane
 from standardiste.service import CentreService
 
@@ -123,7 +124,13 @@ class VoiceAdapter(CallMedia):
             await call.reject(488)  # late offer: not supported by the media glue
             return
         iid = randomness.token_hex(16)  # 128 random bits, like a uuid4
-        ep = await self.plane.create_endpoint(iid, Leg.CALLER)
+        try:
+            ep = await self.plane.create_endpoint(iid, Leg.CALLER)
+        except PortsExhaustedError:
+            # Every RTP port is in use: a temporary shortage, not a fault (RFC 3261 §21.5.4).
+            log.warning("no RTP port left for a new call: 503")
+            await call.reject(503, extra=[("Retry-After", str(self.config.overload_retry_after_s))])
+            return
         try:
             sdp = answer_sdp(call.offer, ep)
             await apply_remote(self.plane, ep, call.offer)
