@@ -216,7 +216,7 @@ STRUCTURAL_KEYS = frozenset({
     "agent_id", "interaction_id", "queue_id", "channel", "priority", "at_head", "cause",
     "timeout_s", "wait_s", "by", "disposition", "from_queue", "to_queue", "from_agent",
     "to_agent", "state", "reason", "prev_state", "prev_reason", "prev_duration_s", "presence",
-    "team_id", "channels", "relax_to_level", "level", "skills", "language",
+    "team_id", "channels", "relax_to_level", "level", "skills", "language", "acw",
 })  # fmt: skip
 ERASED = "[erased]"
 PERSONAL_FREE_KINDS = ("agent.state", "agent.presence")

@@ -127,3 +127,13 @@ async def test_erase_caller_respects_legal_hold(recordings: RecordingService) ->
     everything = json.dumps([e.details for e in await recordings.audit.query()])
     assert "561" not in everything  # the immutable audit log never held the number
     assert verify(recordings.audit._engine).ok
+
+
+def test_erasure_keeps_what_reports_count_and_blanks_what_names_the_caller() -> None:
+    from standardiste.governance.event_store import ERASED, _erase
+
+    ended = {"interaction_id": "i1", "by": "customer", "acw": "none", "queue_id": "q"}
+    assert _erase(ended) == ended  # after-call work mode drives the reports' fold
+    created = {"interaction_id": "i1", "attributes": {"caller": "0612345678"}, "notes": "Dupont"}
+    erased = _erase(created)
+    assert erased["attributes"] == {"caller": ERASED} and erased["notes"] == ERASED
