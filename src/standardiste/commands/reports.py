@@ -32,9 +32,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     rebuild.add_argument(
         "--method",
-        choices=("set", "fold"),
+        choices=("set", "sql", "fold"),
         default="set",
-        help="set: compute in SQL (default, fast); fold: replay every event one by one",
+        help="set: set-based, with DuckDB over the log's columnar copy when the server keeps "
+        "one (default, fastest), else in SQL; sql: in the database only; fold: replay every "
+        "event one by one",
     )
     export = sub.add_parser("export", help="write a report file (csv, xlsx, parquet)")
     export.add_argument("--db", required=True)

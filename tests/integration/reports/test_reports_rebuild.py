@@ -189,5 +189,7 @@ def test_cli_rebuild_both_methods_agree(tmp_path, scenario, capsys) -> None:
         assert main(args) == 0
         assert f"up to event {len(scenario[1])}" in capsys.readouterr().out
         assert_same(snapshot(engine), want)
+        assert main([*args, "--method", "sql"]) == 0
+        assert_same(snapshot(engine), want)
     finally:
         engine.dispose()
