@@ -461,7 +461,7 @@ class Run:
 
     @property
     def clean(self) -> bool:
-        return self.ok == self.calls == self.uas_ok and self.failed == 0
+        return self.ok == self.calls == self.uas_ok and self.failed == 0 and self.abandoned == 0
 
 
 async def _sipp(cwd: Path, args: list[str]) -> asyncio.subprocess.Process:

@@ -187,3 +187,30 @@ async def test_no_rtp_port_left_answers_503_with_retry_after(tmp_path: Path) -> 
             sock.close()
         assert reply.status == 503 and reply.headers.get("Retry-After") == "5"
         assert "interaction.created" not in n.kinds()
+
+
+async def test_agent_bye_racing_a_slow_accept_ends_the_call_not_abandons_it(
+    tmp_path: Path,
+) -> None:
+    agent_port = sip_port()
+    async with node(tmp_path, static=_static(agent_port)) as n:
+        await n.ready("agent1")
+        service = n.runtime.service
+        accept = service.accept
+
+        async def slow_accept(*args: object, **kw: object) -> object:
+            await asyncio.sleep(0.8)  # a commit delayed by load: the phone's BYE comes first
+            return await accept(*args, **kw)
+
+        service.accept = slow_accept
+        agent = await start_sipp(tmp_path, "uas_answer_bye", agent_port, duration_ms=100)
+        caller = await start_sipp(tmp_path, "uac_wait_bye", sip_port(), n.sip_port)
+        rc_c, err_c = await caller.result()
+        rc_a, err_a = await agent.result()
+        assert (rc_c, rc_a) == (0, 0), err_c + err_a
+        ended = await n.wait("interaction.ended")
+        iid = ended.data["interaction_id"]
+        assert ended.data["by"] == "agent"
+        assert "interaction.abandoned" not in n.kinds(iid)
+        connected = n.first("interaction.connected")
+        assert connected is not None and connected.ts < ended.ts  # answered at the 200 OK

@@ -273,6 +273,9 @@ class VoiceAdapter(CallMedia):
                 await ev.leg.bye()  # a phone answering an offer we already withdrew
             return
         assert vc.agent_ep is not None
+        # The phone may hang up before this is done (a BYE right after its 200 OK, or a slow
+        # commit): its hang-up waits for this, so it ends a connected call, never abandons it.
+        vc.answering = answering = asyncio.Event()
         try:
             await apply_remote(self.plane, vc.agent_ep, ev.sdp)
             await self.service.accept(
@@ -281,9 +284,12 @@ class VoiceAdapter(CallMedia):
         except (DomainError, SdpError) as err:
             log.info("answer of %s refused: %s", vc.interaction_id, err)
             vc.agent_leg = None
-            call.agent = None
-            await ev.leg.bye()
+            if call.agent is ev.leg:
+                call.agent = None
+                await ev.leg.bye()
             return
+        finally:
+            answering.set()
         await self.bridge(vc)
 
     async def on_agent_failed(self, call: Call, ev: AgentFailed) -> None:
@@ -316,6 +322,9 @@ class VoiceAdapter(CallMedia):
         vc = self._by_call.get(call.id)
         if vc is None:
             return
+        if ev.side == "agent":
+            await self._agent_hung_up(vc, ev)
+            return
         if vc.task is not None:
             vc.task.cancel()
         item = self.service.centre.interactions.get(vc.interaction_id)
@@ -328,6 +337,24 @@ class VoiceAdapter(CallMedia):
                 by = "customer" if ev.side == "caller" else "agent"
                 await self.service.end(
                     vc.interaction_id, by=by, ts=ev.arrival.wall, mono=ev.arrival.mono
+                )
+        except DomainError as err:
+            log.info("hang-up of %s: %s", vc.interaction_id, err.error_id)
+        await self._forget(vc)
+
+    async def _agent_hung_up(self, vc: VoiceCall, ev: Hangup) -> None:
+        """The agent's phone sent BYE: end the conversation, or leave the caller queued."""
+        if vc.answering is not None:
+            await vc.answering.wait()
+        item = self.service.centre.interactions.get(vc.interaction_id)
+        if item is not None and item.status in _WAITING:
+            # Its answer never became a connection (refused by the centre): the caller waits on.
+            log.info("agent phone of %s hung up before the call was connected", item.id)
+            return
+        try:
+            if item is not None and item.status in _TALKING:
+                await self.service.end(
+                    vc.interaction_id, by="agent", ts=ev.arrival.wall, mono=ev.arrival.mono
                 )
         except DomainError as err:
             log.info("hang-up of %s: %s", vc.interaction_id, err.error_id)

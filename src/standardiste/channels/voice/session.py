@@ -35,6 +35,8 @@ class VoiceCall:
     recording: Any = None  # recording.CallRecording while one runs
     task: asyncio.Task[None] | None = None  # the IVR / queue announcements
     superseded: set[int] = field(default_factory=set)  # ids of legs we replaced on purpose
+    # set while the agent's 200 OK is being turned into a connection (media + accept)
+    answering: asyncio.Event | None = None
 
 
 def answer_sdp(offer: bytes, ep: Endpoint) -> bytes:
