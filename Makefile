@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # The domain and the simulator core compiled with mypyc into build/native (needs gcc and the
-# Python headers); src/standardiste/domain/native.py loads it only while it matches the sources.
+# Python headers); src/standardiste/native.py loads it only while it matches the sources.
 NATIVE := build/native/sources.sha256
 NATIVE_SRC := $(wildcard src/standardiste/domain/*.py) \
 	$(addprefix src/standardiste/sim/,engine.py collector.py variates.py)
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 $(NATIVE): $(STAMP) $(NATIVE_SRC)
-	STANDARDISTE_PURE=1 $(VENV)/bin/python -c 'from standardiste.domain.native import build; build()'
+	STANDARDISTE_PURE=1 $(VENV)/bin/python -c 'from standardiste.native import build; build()'
 
 native: $(NATIVE)
 

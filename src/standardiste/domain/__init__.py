@@ -1,6 +1,7 @@
 """Contact-centre domain: routing, state machines, Erlang and KPI definitions."""
 
-from standardiste.domain.native import enable
+from standardiste.native import enable
 
-# The compiled build (see native.py) is used only while it matches these sources.
+# The compiled build (standardiste/native.py: a loader, not domain logic) is used only while
+# it matches these sources.
 enable(__name__, __path__)

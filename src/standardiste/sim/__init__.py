@@ -1,6 +1,6 @@
 """Discrete-event simulator driving the production domain."""
 
-from standardiste.domain.native import enable
+from standardiste.native import enable
 
 # engine, collector and variates are compiled with the domain when the build is fresh.
 enable(__name__, __path__)

@@ -1,6 +1,6 @@
 """Compiled (mypyc) build of the domain and the simulator core, used only while it is fresh.
 
-`python -m standardiste.domain.native` compiles the modules below into `build/native/`, outside
+`python -m standardiste.native` compiles the modules below into `build/native/`, outside
 the source tree, and records the SHA-256 of their sources. A package's `__init__` calls
 `enable()`: the compiled directory is put before the sources on the package's `__path__` only
 when that digest still matches the sources on disk; otherwise (a module edited since, added or
@@ -19,14 +19,14 @@ import sys
 import warnings
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[2]  # the directory holding the `standardiste` package
+SRC = Path(__file__).resolve().parents[1]  # the directory holding the `standardiste` package
 BUILD = SRC.parent / "build" / "native"
 STAMP = "sources.sha256"
 GROUP = "standardiste_native"  # name of the shared library every compiled module imports
 # The simulator's hot loop runs with the domain; the rest of sim/ stays interpreted.
 SIM_MODULES = ("engine.py", "collector.py", "variates.py")
 # errors.py: exceptions stay Python classes (mypyc would drop the subclasses' `status`).
-_NOT_COMPILED = ("__init__.py", "errors.py", "native.py")
+_NOT_COMPILED = ("__init__.py", "errors.py")
 _state: dict[str, bool] = {}
 
 
