@@ -71,6 +71,9 @@ class Segment:
         return self.path.with_name(self.path.name.replace(".ev.", f".{name}."))
 
 
+_SLICE = 5_000
+
+
 def read_typed(conn: Connection, lo: int, hi: int) -> pa.Table:
     """Read the folded events LO < seq <= HI from the log, fold fields as typed columns."""
     if conn.dialect.name == "sqlite":
@@ -80,15 +83,22 @@ def read_typed(conn: Connection, lo: int, hi: int) -> pa.Table:
     if conn.dialect.paramstyle in ("format", "pyformat"):
         sql = sql.replace("?", "%s")
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    batches: list[pa.RecordBatch] = []
     try:  # the driver's cursor, in the connection's transaction: no Row objects
         cursor.execute(sql, (lo, hi))
-        rows = cursor.fetchall()
+        # In slices: converting 200,000 rows at once holds the GIL for a good part of a second,
+        # which the server's event loop (SIP signalling) would feel as a stall.
+        while rows := cursor.fetchmany(_SLICE):
+            columns = list(zip(*rows, strict=True))
+            batches.append(
+                pa.RecordBatch.from_arrays(
+                    [pa.array(c, type=f.type) for c, f in zip(columns, _RAW, strict=True)],
+                    schema=_RAW,
+                )
+            )
     finally:
         cursor.close()
-    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * len(_RAW)
-    raw = pa.Table.from_arrays(
-        [pa.array(c, type=f.type) for c, f in zip(columns, _RAW, strict=True)], schema=_RAW
-    )
+    raw = pa.Table.from_batches(batches, schema=_RAW)
     duck = duckdb.connect()
     try:
         duck.register("raw", raw)
