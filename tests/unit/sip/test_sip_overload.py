@@ -63,7 +63,7 @@ async def test_a_lagging_loop_gets_new_calls_503_with_retry_after_then_recovers(
     await b2bua.start()
     try:
         assert (await _invite(b2bua.port, 1)).status == 486  # admitted, the handler answers
-        for _ in range(3):
+        for _ in range(6):
             # Block the loop on purpose: what a saturated signalling process looks like.
             time.sleep(0.4)  # noqa: ASYNC251
             await asyncio.sleep(0.02)
@@ -81,3 +81,12 @@ async def test_a_lagging_loop_gets_new_calls_503_with_retry_after_then_recovers(
     finally:
         b2bua.close()
         await b2bua.wait_closed()
+
+
+def test_default_gate_ignores_one_long_stall_but_not_a_loop_that_stays_late() -> None:
+    gate = LagGate(high_s=0.2, low_s=0.05)
+    assert gate.sample(0.7) is False  # one 0.7 s stall (a collection, a burst of writes)
+    for _ in range(3):
+        gate.sample(0.0)
+    assert not any(gate.sample(0.15) for _ in range(30))  # late, but under the threshold
+    assert any(gate.sample(0.4) for _ in range(10))  # saturated: refused within 10 samples

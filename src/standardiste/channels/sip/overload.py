@@ -21,7 +21,9 @@ class LagGate:
 
     high_s: float
     low_s: float
-    alpha: float = 0.3
+    # Slow smoothing: a single stall (a collection, a burst of log writes) must not shed calls;
+    # a loop that stays late does within a few samples.
+    alpha: float = 0.1
     lag_s: float = 0.0
     closed: bool = False
 
