@@ -20,6 +20,9 @@ from .session import VoiceCall
 log = logging.getLogger(__name__)
 
 
+_OVER = frozenset({Status.ACW, Status.COMPLETED, Status.ABANDONED})
+
+
 class VoiceChannel:
     """Media plane + B2BUA + adapter; ``start``/``close``/``wait_closed`` in that order."""
 
@@ -70,7 +73,9 @@ class VoiceChannel:
     def call(self, interaction_id: str) -> VoiceCall:
         """Return the live call of an interaction or raise ``CallNotFound``."""
         vc = self.adapter.by_interaction(interaction_id)
-        if vc is None or vc.call.ended:
+        item = self.service.centre.interactions.get(interaction_id)
+        # The centre decides when the conversation is over; the BYEs may still be on the wire.
+        if vc is None or vc.call.ended or item is None or item.status in _OVER:
             raise CallNotFound("call.not_found", "no live call for this interaction")
         return vc
 
