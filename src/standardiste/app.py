@@ -49,7 +49,13 @@ class Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(settings.db_url)
         self.log = EventLog(self.engine)
-        self.service = CentreService(self.definition, self.clock, self.log, self.engine)
+        self.service = CentreService(
+            self.definition,
+            self.clock,
+            self.log,
+            self.engine,
+            keep_finished_s=self.config.centre.keep_finished_hours * 3600,
+        )
         self.directory = Directory(self.config)
         self.passwords = Passwords(demo=self.config.security.demo)
         self.sessions = Sessions(self.clock, self.config.security.session_minutes)

@@ -48,6 +48,9 @@ class CentreSection(_Model):
     )
     dispositions: list[str] = Field(default_factory=lambda: ["answered", "callback", "forwarded"])
     short_abandon_s: float = Field(5.0, ge=0)
+    # Finished interactions stay in the live projection (desktop lists, follow-ups to the
+    # previous agent) this long; the event log and the reports keep everything.
+    keep_finished_hours: float = Field(24.0, gt=0, le=24 * 31)
     # Which service-level formula reports and wallboards publish (docs/kpis.md).
     service_level_definition: Literal["offered", "answered", "short_abandon", "credit"] = (
         "short_abandon"

@@ -32,14 +32,25 @@ class StoreUnavailable(DomainError):
 class CentreService:
     """The single entry point that changes the contact centre."""
 
-    def __init__(self, definition: CentreDef, clock: Clock, log_: EventLog, engine: Engine) -> None:
+    def __init__(
+        self,
+        definition: CentreDef,
+        clock: Clock,
+        log_: EventLog,
+        engine: Engine,
+        *,
+        keep_finished_s: float = 86_400.0,
+    ) -> None:
         self.definition = definition
         self.clock = clock
         self.log = log_
         self.engine = engine
+        # Finished interactions leave the live projection after this (the log keeps them).
+        self.keep_finished_s = keep_finished_s
         self.centre = Centre(definition, clock)
         self._listeners: list[Listener] = []
         self._handles: set[asyncio.TimerHandle] = set()
+        self._prune_handle: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.commands = 0
         self.rejected = 0
@@ -50,6 +61,18 @@ class CentreService:
         """Rebuild the projection from the log, recover open work and arm timers."""
         await self._rebuild()
         await self._recover()
+        self._prune_later()
+
+    def _prune_later(self) -> None:
+        """Forget finished interactions older than `keep_finished_s`, now and every few minutes."""
+        if self._prune_handle is not None:
+            self._handles.discard(self._prune_handle)
+        dropped = self.centre.forget_finished(self.clock.wall() - self.keep_finished_s)
+        if dropped:
+            log.info("%d finished interactions left the live projection", dropped)
+        period = min(300.0, self.keep_finished_s / 4)
+        self._prune_handle = asyncio.get_running_loop().call_later(period, self._prune_later)
+        self._handles.add(self._prune_handle)
 
     async def close(self) -> None:
         """Cancel timers and wait for timer-driven commands in flight."""
@@ -71,12 +94,14 @@ class CentreService:
         await self._rebuild()
         for timer in self.centre.pending_timers():
             self._arm(timer)
+        self._prune_later()
         await self._execute(self.centre.route_all)
 
     async def _rebuild(self) -> None:
         centre = Centre(self.definition, self.clock)
         events = await asyncio.to_thread(lambda: list(read_events(self.engine)))
         centre.replay(events)
+        centre.forget_finished(self.clock.wall() - self.keep_finished_s)
         self.centre = centre
         log.info("projection rebuilt from %d events (last seq %d)", len(events), centre.last_seq)
 

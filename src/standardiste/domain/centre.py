@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
@@ -19,7 +20,7 @@ from standardiste.domain.agents import (
 from standardiste.domain.clock import Clock
 from standardiste.domain.errors import Conflict, IllegalTransition, InvalidRequest, NotFound
 from standardiste.domain.events import Event
-from standardiste.domain.interactions import Interaction, SegmentKind, Status
+from standardiste.domain.interactions import FINAL, Interaction, SegmentKind, Status
 from standardiste.domain.model import AcwMode, CentreDef, Channel, QueueDef
 from standardiste.domain.routing import Router, TaskRef
 
@@ -132,6 +133,8 @@ class Centre:
         self._head_order = 0
         self._attempts: dict[str, int] = {}
         self._queued_mono: dict[str, float] = {}
+        # Finished interactions in the order they finished, for `forget_finished`.
+        self._finished: deque[tuple[float, str]] = deque()
         # Agents whose availability changed since the router last heard of them (see _flush).
         self._dirty: dict[str, AgentRuntime] = {}
 
@@ -756,6 +759,8 @@ class Centre:
             self._sync_router(agent)
         if not self.retain_finished:
             self._forget(item.id)
+        else:
+            self._finished.append((e.ts, item.id))
 
     def _apply_abandoned(self, e: Event) -> None:
         item = self.interactions[e.data["interaction_id"]]
@@ -769,6 +774,8 @@ class Centre:
             item.agent_id = None
         if not self.retain_finished:
             self._forget(item.id)
+        else:
+            self._finished.append((e.ts, item.id))
 
     def _apply_overflowed(self, e: Event) -> None:
         item = self.interactions[e.data["interaction_id"]]
@@ -785,6 +792,22 @@ class Centre:
             agent.idle_since[item.channel] = e.ts
             self._sync_router(agent)
         item.agent_id = None
+
+    def forget_finished(self, before: float) -> int:
+        """Drop interactions that finished before `before` (wall clock); return how many.
+
+        The log keeps them; the live projection only needs recent ones (desktop lists,
+        follow-ups to the previous agent), and a node runs for weeks.
+        """
+        finished, interactions = self._finished, self.interactions
+        count = 0
+        while finished and finished[0][0] < before:
+            interaction_id = finished.popleft()[1]
+            item = interactions.get(interaction_id)
+            if item is not None and item.status in FINAL:
+                self._forget(interaction_id)
+                count += 1
+        return count
 
     def _forget(self, interaction_id: str) -> None:
         """Drop a finished interaction and its bookkeeping (retain_finished=False)."""

@@ -81,3 +81,41 @@ async def test_failed_batch_is_not_acknowledged_and_nothing_is_half_written(db_u
     assert kinds == ["ok", "after"]
     assert count == 2
     engine.dispose()
+
+
+async def test_service_keeps_finished_interactions_only_for_their_horizon(tmp_path):
+    from sd_testing import DEMO_CONFIG
+    from standardiste.config import centre_definition, load_config
+    from standardiste.domain.clock import FakeClock
+    from standardiste.service import CentreService
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'keep.db'}")
+    upgrade(engine)
+    definition = centre_definition(load_config(DEMO_CONFIG))
+    clock = FakeClock()
+    queue = next(q.id for q in definition.queues.values() if q.channel.value == "email")
+
+    async def service() -> CentreService:
+        log = EventLog(engine)
+        await log.start()
+        svc = CentreService(definition, clock, log, engine, keep_finished_s=3600)
+        await svc.start()
+        return svc
+
+    svc = await service()
+    await svc.create_interaction("email", queue, {}, interaction_id="old")
+    await svc.abandon("old")
+    clock.advance(1800)
+    await svc.create_interaction("email", queue, {}, interaction_id="recent")
+    await svc.abandon("recent")
+    clock.advance(2400)  # "old" finished 70 min ago, "recent" 40 min ago
+    await svc.close()
+    await svc.log.close()
+    svc = await service()  # the rebuild replays both, then forgets the old one
+    try:
+        assert "old" not in svc.centre.interactions and "recent" in svc.centre.interactions
+        assert len(list(read_events(engine, interaction_id="old"))) >= 2  # the log keeps it
+    finally:
+        await svc.close()
+        await svc.log.close()
+        engine.dispose()

@@ -202,3 +202,25 @@ def test_action_matrix(status, action):
             ACTIONS[action](centre)
         assert err.value.status == 409
         assert err.value.error_id.startswith("interaction.")
+
+
+def test_forget_finished_drops_only_what_finished_before_the_horizon():
+    centre = make_centre()
+    c = centre.clock
+    t0 = c.wall()
+    offered_call(centre, iid="done")
+    centre.accept("done", "a1")
+    centre.end("done", "caller")
+    centre.complete("done")  # finished at t0
+    c.advance(60)
+    centre.create_interaction("gone", "voice", "voice", {})
+    centre.abandon("gone")  # finished at t0 + 60
+    c.advance(60)
+    centre.create_interaction("open", "voice", "voice", {})  # still waiting
+    assert centre.forget_finished(t0) == 0  # nothing finished strictly before t0
+    assert centre.forget_finished(t0 + 30) == 1
+    assert "done" not in centre.interactions and "gone" in centre.interactions
+    assert centre.forget_finished(c.wall() + 1) == 1
+    assert list(centre.interactions) == ["open"]
+    # The projection keeps working: the freed agent takes the waiting call.
+    assert centre.interactions["open"].status is Status.OFFERED
