@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from sip_harness import HOST, RecordingHandler, free_port, start_sipp
 
 from standardiste.channels.sip.b2bua import B2BUA
@@ -185,7 +183,6 @@ class Baresip:
         self.log.close()
 
 
-@pytest.mark.skipif(shutil.which("baresip") is None, reason="baresip missing")
 async def test_baresip_registers_answers_and_hangs_up(tmp_path: Path) -> None:
     handler = RecordingHandler()
     # baresip 1.0 (libre 1.1) fails on any non-MD5 challenge, so this realm offers MD5 only
