@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import signal
 import socket
 import subprocess
@@ -18,6 +19,29 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _bindable(port: int, kind: int = socket.SOCK_DGRAM) -> bool:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def sipp_port(low: int, high: int, kind: int = socket.SOCK_DGRAM) -> int:
+    """Return a free port in [low, high] for a SIPp peer, its media ports free as well.
+
+    A multiple of 4: SIPp's media ports (port + 2000: audio RTP/RTCP, + 2002: video) of two
+    peers in one test can then never overlap, and they are checked free like the SIP port.
+    """
+    for _ in range(200):
+        port = 4 * random.randint((low + 3) // 4, high // 4)
+        media = (port + 2000, port + 2001, port + 2002, port + 2003)
+        if _bindable(port, kind) and all(_bindable(p) for p in media):
+            return port
+    raise RuntimeError(f"no free SIPp port in {low}-{high}")
 
 
 class LiveServer:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import socket
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from sd_testing import sipp_port
 from standardiste.channels.sip.call import Call
 from standardiste.channels.sip.passthrough import PassThroughHandler
 
@@ -16,25 +16,9 @@ SCENARIOS = Path(__file__).parent / "scenarios"
 HOST = "127.0.0.1"
 
 
-def _bindable(port: int, kind: int = socket.SOCK_DGRAM) -> bool:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            return False
-        return True
-
-
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    """Return a free port in the SIP test range 15060-15999."""
-    # A multiple of 4: SIPp's media ports (port + 2000: audio RTP/RTCP, + 2002: video) of two
-    # peers in one test can then never overlap, and they are checked free like the SIP port.
-    for _ in range(200):
-        port = 4 * random.randint(3775, 3999)
-        media = (port + 2000, port + 2001, port + 2002, port + 2003)
-        if _bindable(port, kind) and all(_bindable(p) for p in media):
-            return port
-    raise RuntimeError("no free port")
+    """Return a free port in the SIP test range 15100-15999 (media ports free too)."""
+    return sipp_port(15100, 15999, kind)
 
 
 class Sipp:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import random
 import re
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from sd_testing import sipp_port
 from standardiste.app import Runtime
 from standardiste.config import load_config
 from standardiste.domain.events import Event
@@ -26,24 +25,9 @@ _BLOCK = re.compile(r"^-{20,} ", re.M)
 _RTP_SLICES = iter(range(31000, 31950, 50))
 
 
-def _bindable(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            return False
-        return True
-
-
 def sip_port() -> int:
-    """Return a free UDP port in this area's SIP range 15600-15999."""
-    # A multiple of 4: SIPp's media ports (port + 2000: audio RTP/RTCP, + 2002: video) of two
-    # peers in one test can then never overlap, and they are checked free like the SIP port.
-    for _ in range(200):
-        port = 4 * random.randint(3900, 3999)
-        if all(_bindable(p) for p in (port, port + 2000, port + 2001, port + 2002, port + 2003)):
-            return port
-    raise RuntimeError("no free SIP port")
+    """Return a free UDP port in this area's SIP range 15600-15999 (media ports free too)."""
+    return sipp_port(15600, 15999)
 
 
 class Sipp:
