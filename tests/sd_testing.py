@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import signal
 import socket
@@ -42,6 +43,16 @@ def sipp_port(low: int, high: int, kind: int = socket.SOCK_DGRAM) -> int:
         if _bindable(port, kind) and all(_bindable(p) for p in media):
             return port
     raise RuntimeError(f"no free SIPp port in {low}-{high}")
+
+
+async def wait_bound(port: int, within: float = 10.0) -> None:
+    """Wait until something has bound UDP `port` (a peer process that has started listening)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while _bindable(port):
+        if loop.time() > deadline:
+            raise TimeoutError(f"nothing listens on UDP {port} after {within} s")
+        await asyncio.sleep(0.02)
 
 
 class LiveServer:

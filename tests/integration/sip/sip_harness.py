@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from sd_testing import sipp_port
+from sd_testing import sipp_port, wait_bound
 from standardiste.channels.sip.call import Call
 from standardiste.channels.sip.passthrough import PassThroughHandler
 
@@ -91,7 +91,7 @@ async def start_sipp(
         *args, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, cwd=tmp
     )
     if remote is None:
-        await asyncio.sleep(0.15)  # let the UAS bind before anyone calls it
+        await wait_bound(port)  # a UAS must listen before anyone calls it
     return Sipp(proc, errors, messages)
 
 

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sd_testing import sipp_port
+from sd_testing import sipp_port, wait_bound
 from standardiste.app import Runtime
 from standardiste.config import load_config
 from standardiste.domain.events import Event
@@ -93,7 +93,7 @@ async def start_sipp(
         *args, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, cwd=tmp
     )
     if remote is None:
-        await asyncio.sleep(0.15)  # let the UAS bind before anyone calls it
+        await wait_bound(port)  # a UAS must listen before anyone calls it
     return Sipp(proc, errors, messages)
 
 
