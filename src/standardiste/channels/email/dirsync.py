@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
+
+from standardiste.channels.mail.durable import fsync_dir
 
 from .errors import SpoolError
 
-
-def fsync_dir(directory: Path) -> None:
-    """Flush a directory entry so a rename survives a power loss."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+__all__ = ["DirSync", "fsync_dir"]
 
 
 class DirSync:
