@@ -137,10 +137,8 @@ class WorkerClient:
         )
 
     def _check(self) -> None:
-        if self._writer is None or self._writer.is_closing() or self._reader_task is None:
-            raise WorkerError(f"media worker {self.index} is not running")
-        if self._reader_task.done():
-            raise WorkerError(f"media worker {self.index} has exited")
+        if not self.alive:
+            raise WorkerError(f"media worker {self.index} is not running (or has exited)")
 
     def _queue(self, frame: bytes) -> None:
         """Buffer a frame; commands issued in the same loop turn leave in one write."""
